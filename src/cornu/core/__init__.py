@@ -1,0 +1,1 @@
+"""The engine: Variable, KerasTensor, Operation/Node, Layer, GradientTape."""
