@@ -4,10 +4,51 @@ Write `import cornu as keras` and Keras code runs; every layer and model is a
 `torch.nn.Module`.
 """
 
-from cornu import config, ops, tree
+import importlib
+from typing import Any
+
+from cornu import (
+    activations,
+    config,
+    constraints,
+    initializers,
+    layers,
+    models,
+    ops,
+    random,
+    regularizers,
+    tree,
+)
+from cornu.core.gradient_tape import GradientTape
 from cornu.core.input_spec import InputSpec
 from cornu.core.keras_tensor import KerasTensor
 from cornu.core.layer import Layer
 from cornu.core.variable import Variable
+from cornu.layers.core.input_layer import Input
+from cornu.models import Functional, Model, Sequential
 
 __version__ = "0.1.0"
+
+# Imported on first use, so that `import cornu` stays fast.
+_LAZY = {
+    "losses",
+    "metrics",
+    "optimizers",
+    "callbacks",
+    "saving",
+    "utils",
+    "export",
+    "datasets",
+    "distribution",
+    "backend",
+    "testing",
+    "dtype_policies",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(f"cornu.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'cornu' has no attribute {name!r}")

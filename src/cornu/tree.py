@@ -68,9 +68,7 @@ def map_structure(func: Callable[..., Any], *structures: Any) -> Any:
     kids = [_children(s) for s in structures]
     for k, s in zip(kids[1:], structures[1:]):
         if len(k) != len(kids[0]) or not is_nested(s):
-            raise ValueError(
-                f"Structures do not match: {first!r} and {s!r}."
-            )
+            raise ValueError(f"Structures do not match: {first!r} and {s!r}.")
     return _rebuild(first, [map_structure(func, *c) for c in zip(*kids)])
 
 

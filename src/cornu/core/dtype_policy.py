@@ -70,8 +70,11 @@ def get(identifier: Any) -> DTypePolicy:
     if isinstance(identifier, dict):
         cfg = identifier.get("config", identifier)
         return DTypePolicy(cfg.get("name"))
-    return DTypePolicy(config.standardize_dtype(identifier)
-                       if not str(identifier).startswith("mixed_") else str(identifier))
+    return DTypePolicy(
+        config.standardize_dtype(identifier)
+        if not str(identifier).startswith("mixed_")
+        else str(identifier)
+    )
 
 
 def serialize(policy: DTypePolicy) -> dict[str, Any]:

@@ -124,7 +124,6 @@ class Layer(Operation, torch.nn.Module):
         self.input_spec: Any = None
         self._losses: list[torch.Tensor] = []
         self._regularized: list[tuple[Variable, Any]] = []
-        self._constrained: list[tuple[Variable, Any]] = []
         self._build_shapes: Any = None
         from cornu import regularizers
 
@@ -144,6 +143,10 @@ class Layer(Operation, torch.nn.Module):
     def dtype_policy(self, value: Any) -> None:
         self._dtype_policy = dtype_policies.get(value)
         self._compute_torch_dtype = config.torch_dtype(self._dtype_policy.compute_dtype)
+        # Mixed policies compute under torch.autocast, which casts the float32
+        # weights to the compute dtype where it pays (matmul, convolution).
+        mixed = self._dtype_policy.compute_dtype != self._dtype_policy.variable_dtype
+        self._autocast_dtype = self._compute_torch_dtype if mixed else None
 
     @property
     def dtype(self) -> str:  # type: ignore[override]
@@ -204,18 +207,26 @@ class Layer(Operation, torch.nn.Module):
         self.register_parameter(key, var)
         reg = regularizers.get(regularizer)
         if reg is not None:
+            var.regularizer = reg
             self._regularized.append((var, reg))
-        con = constraints.get(constraint)
-        if con is not None:
-            self._constrained.append((var, con))
+        var.constraint = constraints.get(constraint)
         if not self._trainable:
             var.trainable = False
         return var
 
     def _free_key(self, name: str) -> str:
         key = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "w"
+        if self.__dict__.get(key, 0) is None:
+            # `self.bias = None` set in __init__, replaced by the weight now.
+            del self.__dict__[key]
         base, i = key, 1
-        while key in self._parameters or key in self._modules or key in self._buffers:
+        while (
+            key in self._parameters
+            or key in self._modules
+            or key in self._buffers
+            or key in self.__dict__
+            or hasattr(type(self), key)
+        ):
             key = f"{base}_{i}"
             i += 1
         return key
@@ -358,7 +369,9 @@ class Layer(Operation, torch.nn.Module):
         self._build_shapes = shapes
 
     def call(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f"Layer {type(self).__name__} does not define `call`.")
+        raise NotImplementedError(
+            f"Layer {type(self).__name__} does not define `call`."
+        )
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         return self.call(*args, **kwargs)
@@ -396,7 +409,11 @@ class Layer(Operation, torch.nn.Module):
 
         def cast(x: Any) -> Any:
             x = _to_tensor(x)
-            if isinstance(x, torch.Tensor) and x.dtype is not want and x.is_floating_point():
+            if (
+                isinstance(x, torch.Tensor)
+                and x.dtype is not want
+                and x.is_floating_point()
+            ):
                 return x.to(want)
             return x
 
@@ -448,10 +465,11 @@ class Layer(Operation, torch.nn.Module):
         elif not self._call_has_mask and "mask" in kwargs:
             previous_mask = kwargs.pop("mask")
         try:
-            if self._forward_pre_hooks or self._forward_hooks:
-                outputs = torch.nn.Module.__call__(self, *args, **kwargs)
+            if self._autocast_dtype is not None:
+                with torch.autocast(config.device().type, dtype=self._autocast_dtype):
+                    outputs = self._dispatch(args, kwargs)
             else:
-                outputs = self.call(*args, **kwargs)
+                outputs = self._dispatch(args, kwargs)
         except Exception as e:
             self._explain_error(e, args)
             raise
@@ -470,6 +488,12 @@ class Layer(Operation, torch.nn.Module):
                         penalty = penalty / out.shape[0]
                     self.add_loss(penalty)
         return outputs
+
+    def _dispatch(self, args: tuple, kwargs: dict) -> Any:
+        if self._forward_pre_hooks or self._forward_hooks:
+            # Through torch's own call, so module hooks (FSDP's among them) run.
+            return torch.nn.Module.__call__(self, *args, **kwargs)
+        return self.call(*args, **kwargs)
 
     def _maybe_build(self, first: Any) -> None:
         shapes = tree.map_structure(_shape_of, first)
@@ -539,7 +563,10 @@ class Layer(Operation, torch.nn.Module):
             config["activity_regularizer"] = regularizers.serialize(
                 self.activity_regularizer
             )
-        if type(self).get_config is Layer.get_config and type(self).__init__ is not Layer.__init__:
+        if (
+            type(self).get_config is Layer.get_config
+            and type(self).__init__ is not Layer.__init__
+        ):
             args, kwargs = self.__dict__.get("_init_args", ((), {}))
             if args:
                 params = list(inspect.signature(type(self).__init__).parameters)[1:]
@@ -556,9 +583,27 @@ class Layer(Operation, torch.nn.Module):
 
     # -- Python plumbing ------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, (list, tuple, dict)) and not name.startswith("_"):
+        if isinstance(value, torch.nn.Parameter):
+            self._rename_weight(name, value)
+        elif isinstance(value, (list, tuple, dict)) and not name.startswith("_"):
             self._track_collection(name, value)
         torch.nn.Module.__setattr__(self, name, value)
+
+    def _rename_weight(self, name: str, value: torch.nn.Parameter) -> None:
+        # add_weight registered the weight under its own name; when it is then
+        # assigned to an attribute, the attribute name becomes its key (as in
+        # torch), keeping its place in the creation order.
+        params = self.__dict__.get("_parameters")
+        if params is None or name in params:
+            return
+        old = next((k for k, v in params.items() if v is value), None)
+        if old is None:
+            return
+        if self.__dict__.get(name, 0) is None:
+            del self.__dict__[name]
+        renamed = {(name if k == old else k): v for k, v in params.items()}
+        params.clear()
+        params.update(renamed)
 
     def _track_collection(self, name: str, value: Any) -> None:
         # Layers and weights held in lists or dicts are registered under

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import Iterator
 from typing import Any
 
@@ -93,17 +94,25 @@ class Operation:
         return f"<{type(self).__name__} name={self.name}>"
 
 
+# Keras's operation class name -> the cornu function that computes it.
+OPS_BY_CLASS_NAME: dict[str, Any] = {}
+
+
 class FunctionOperation(Operation):
     """A `cornu.ops` function recorded in a functional graph.
 
-    `class_name` is Keras's name for the operation (e.g. `"Add"`);
-    `static` holds the function's non-tensor arguments.
+    `class_name` is Keras's name for the operation (e.g. `"Mean"`); `static`
+    holds the non-tensor arguments, which are its config, as in Keras.
     """
 
     def __init__(
-        self, fn: Any, class_name: str, static: dict[str, Any] | None = None
+        self,
+        fn: Any,
+        class_name: str,
+        static: dict[str, Any] | None = None,
+        name: str | None = None,
     ) -> None:
-        super().__init__(name=naming.auto_name(class_name))
+        super().__init__(name=name or naming.auto_name(class_name))
         self.fn = fn
         self.class_name = class_name
         self.static = static or {}
@@ -114,10 +123,62 @@ class FunctionOperation(Operation):
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, **self.static}
 
+    @property
+    def keras_module(self) -> str:
+        module = getattr(self.fn, "__module__", "") or ""
+        family = (
+            module.rsplit(".", 1)[-1] if module.startswith("cornu.ops") else "numpy"
+        )
+        return f"keras.src.ops.{family}"
+
+
+def operation_from_config(class_name: str, config: dict[str, Any]) -> FunctionOperation:
+    """Rebuilds a recorded op from Keras's `{class_name, config}`."""
+    fn = OPS_BY_CLASS_NAME.get(class_name)
+    if fn is None:
+        raise ValueError(f"Unknown operation {class_name!r}.")
+    static = {k: v for k, v in config.items() if k != "name"}
+    return FunctionOperation(fn, class_name, static, name=config.get("name"))
+
 
 def symbolic_op(fn: Any, class_name: str, args: tuple, kwargs: dict) -> Any:
-    """Records the call `fn(*args, **kwargs)` as a graph node on KerasTensors."""
-    return FunctionOperation(fn, class_name)(*args, **kwargs)
+    """Records the call `fn(*args, **kwargs)` as a graph node on KerasTensors.
+
+    Arguments holding KerasTensors stay call arguments; the others become
+    the operation's config (as Keras serializes ops).
+    """
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return FunctionOperation(fn, class_name)(*args, **kwargs)
+    call_args: list[Any] = []
+    call_kwargs: dict[str, Any] = {}
+    static: dict[str, Any] = {}
+    positional = True
+    for pname, value in bound.arguments.items():
+        param = bound.signature.parameters[pname]
+        if param.kind is param.VAR_POSITIONAL:
+            call_args.extend(value)
+            continue
+        if param.kind is param.VAR_KEYWORD:
+            static.update(value)
+            continue
+        if any_symbolic((value,)):
+            if positional:
+                call_args.append(value)
+            else:
+                call_kwargs[pname] = value
+        else:
+            positional = False
+            static[pname] = value
+    return FunctionOperation(fn, class_name, static)(*call_args, **call_kwargs)
 
 
-__all__ = ["Operation", "FunctionOperation", "any_symbolic", "symbolic_op"]
+__all__ = [
+    "Operation",
+    "FunctionOperation",
+    "OPS_BY_CLASS_NAME",
+    "any_symbolic",
+    "operation_from_config",
+    "symbolic_op",
+]

@@ -185,6 +185,14 @@ def serialize_keras_object(obj: Any) -> Any:
             "registered_name": name or obj.__name__,
         }
     cls = type(obj)
+    keras_module = getattr(obj, "keras_module", None)
+    if isinstance(keras_module, str):  # a recorded cornu.ops operation
+        return {
+            "module": keras_module,
+            "class_name": obj.class_name,
+            "config": _serialize_config(obj.get_config()),
+            "registered_name": None,
+        }
     registered = _GLOBAL_CUSTOM_NAMES.get(cls)
     out: dict[str, Any] = {
         "module": None if registered else public_module(cls),
@@ -197,7 +205,17 @@ def serialize_keras_object(obj: Any) -> Any:
         build_config = build()
         if build_config is not None:
             out["build_config"] = _serialize_config(build_config)
+    compile_config = _compile_config(obj)
+    if compile_config:
+        out["compile_config"] = _serialize_config(compile_config)
     return out
+
+
+def _compile_config(obj: Any) -> dict[str, Any] | None:
+    get = getattr(obj, "get_compile_config", None)
+    if get is None or not getattr(obj, "compiled", False):
+        return None
+    return get() or None
 
 
 def _serialize_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -237,13 +255,33 @@ def _lookup(
         target = f"cornu.{family}"
         if target in _PUBLIC_MODULES.values():
             candidates.append(target)
+    elif (
+        module is not None
+        and module.startswith("keras.src.backend.")
+        and (".optimizers" in module)
+    ):
+        # Keras writes its backend-specific optimizer classes' modules
+        # (e.g. `keras.src.backend.torch.optimizers.torch_adam`).
+        candidates.append("cornu.optimizers")
     candidates += ["cornu.layers", "cornu.models"]
+    if not class_name.isidentifier() or class_name.startswith("_"):
+        # Only public names of cornu's namespaces: never `__builtins__`,
+        # `__loader__` or other module internals a file could name.
+        return None
     for mod_name in candidates:
         mod = importlib.import_module(mod_name)
         obj = getattr(mod, class_name, None)
-        if obj is not None:
+        if obj is not None and _is_cornu_object(obj):
             return obj
     return None
+
+
+def _is_cornu_object(obj: Any) -> bool:
+    # A name in a cornu namespace may be a re-exported module or third-party
+    # function (e.g. `torch`); only cornu's own classes and functions answer.
+    if not (isinstance(obj, type) or callable(obj)) or isinstance(obj, type(importlib)):
+        return False
+    return str(getattr(obj, "__module__", "") or "").split(".")[0] == "cornu"
 
 
 def deserialize_keras_object(
@@ -278,15 +316,20 @@ def deserialize_keras_object(
     class_name = config["class_name"]
     inner = config.get("config", {})
     if class_name == "__tuple__":
-        return tuple(deserialize_keras_object(v, custom_objects, safe_mode) for v in inner["value"])
+        return tuple(
+            deserialize_keras_object(v, custom_objects, safe_mode)
+            for v in inner["value"]
+        )
     if class_name == "__numpy__":
         return np.asarray(inner["value"], dtype=inner["dtype"])
     if class_name == "__lambda__":
-        raise ValueError(
-            "Refusing to deserialize a Python lambda stored in the file: it "
-            "would run code from the file. Pass `safe_mode=False` to "
-            "`load_model` if you trust its source."
-        )
+        if safe_mode:
+            raise ValueError(
+                "Refusing to deserialize a Python lambda stored in the file: it "
+                "would run code from the file. Pass `safe_mode=False` to "
+                "`load_model` if you trust its source."
+            )
+        return _load_lambda(inner)
     if class_name == "function":
         fn = _lookup(
             inner if isinstance(inner, str) else class_name,
@@ -300,7 +343,17 @@ def deserialize_keras_object(
                 "`register_keras_serializable` or pass it in `custom_objects`."
             )
         return fn
-    cls = _lookup(class_name, config.get("module"), config.get("registered_name"), custom_objects)
+    module = config.get("module") or ""
+    if module.startswith("keras.src.ops") or module == "keras.ops":
+        from cornu import ops  # noqa: F401  (registers the operations)
+        from cornu.core.operation import operation_from_config
+
+        return operation_from_config(
+            class_name, _deserialize_inner(inner, custom_objects, safe_mode)
+        )
+    cls = _lookup(
+        class_name, config.get("module"), config.get("registered_name"), custom_objects
+    )
     if cls is None:
         raise ValueError(
             f"Unknown class {class_name!r} (module {config.get('module')!r}): "
@@ -315,7 +368,42 @@ def deserialize_keras_object(
         build_config = config.get("build_config")
         if build_config and hasattr(obj, "build_from_config"):
             obj.build_from_config(build_config)
+        compile_config = config.get("compile_config")
+        if compile_config and hasattr(obj, "compile_from_config"):
+            obj.compile_from_config(compile_config)
     return obj
+
+
+def _load_lambda(inner: Any) -> Any:
+    """Rebuilds a Python lambda that Keras stored as marshalled bytecode.
+
+    Only reached with `safe_mode=False`: this runs code from the file.
+    """
+    import base64
+    import builtins
+    import marshal
+    import types
+
+    value = inner.get("value") if isinstance(inner, dict) else inner
+    if isinstance(value, (list, tuple)):
+        code, defaults, closure = value
+    else:
+        code, defaults, closure = value, None, None
+    raw = base64.b64decode(code.encode("ascii"))
+    fn_code = marshal.loads(raw)  # noqa: S302 - explicitly requested by safe_mode=False
+    import cornu
+
+    globs = {"__builtins__": builtins, "keras": cornu, "ops": cornu.ops}
+    cells = None
+    if closure is not None:
+        cells = tuple(types.CellType(v) for v in closure)
+    return types.FunctionType(
+        fn_code,
+        globs,
+        name=fn_code.co_name,
+        argdefs=tuple(defaults) if defaults is not None else None,
+        closure=cells,
+    )
 
 
 def _deserialize_inner(inner: Any, custom_objects: Any, safe_mode: bool) -> Any:

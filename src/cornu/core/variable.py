@@ -73,6 +73,10 @@ class Variable(torch.nn.Parameter):
     _synchronization: str
     _created_trainable: bool
     _keep_trainable: bool
+    # Set by Layer.add_weight; the optimizer applies the constraint after
+    # each update, as Keras does.
+    constraint: Any = None
+    regularizer: Any = None
 
     def __new__(
         cls,

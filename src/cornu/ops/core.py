@@ -11,7 +11,7 @@ import torch
 
 from cornu import config
 from cornu.core.keras_tensor import KerasTensor, any_symbolic
-from cornu.core.operation import compute_spec, symbolic_op
+from cornu.core.operation import OPS_BY_CLASS_NAME, compute_spec, symbolic_op
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,6 +31,7 @@ def keras_op(class_name: str) -> Callable[[F], F]:
             return fn(*args, **kwargs)
 
         wrapper.__keras_op__ = class_name  # type: ignore[attr-defined]
+        OPS_BY_CLASS_NAME.setdefault(class_name, fn)
         return wrapper  # type: ignore[return-value]
 
     return deco
