@@ -96,7 +96,9 @@ class Trainer:
         from cornu import metrics as metrics_module
         from cornu import optimizers
 
-        self.optimizer = optimizers.get(optimizer)
+        self.optimizer = (
+            optimizer if hasattr(optimizer, "apply") else optimizers.get(optimizer)
+        )
         self.loss = loss
         output_names = self._output_names()
         self._compile_loss = (

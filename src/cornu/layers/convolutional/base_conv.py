@@ -1,0 +1,180 @@
+"""The private base of `Conv1D`, `Conv2D` and `Conv3D`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from cornu import activations, constraints, initializers, regularizers
+from cornu.core.input_spec import InputSpec
+from cornu.core.layer import Layer
+from cornu.layers.convolutional import conv_utils
+
+_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+
+
+class BaseConv(Layer):
+    """N-d convolution with Keras's arguments and kernel layout.
+
+    The kernel is `(*kernel_size, in_channels // groups, filters)`, as in
+    Keras; `call` hands torch a permuted view of it.
+    """
+
+    rank = 2
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = 1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate: Any = 1,
+        groups: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        n = self.rank
+        if not isinstance(filters, int) or filters <= 0:
+            raise ValueError(
+                f"Invalid value for argument `filters`: expected a positive "
+                f"integer, received {filters!r}."
+            )
+        if not isinstance(groups, int) or groups <= 0 or filters % groups:
+            raise ValueError(
+                f"`filters` ({filters}) must be divisible by `groups` ({groups}), "
+                "a positive integer."
+            )
+        self.filters = filters
+        self.groups = groups
+        self.kernel_size = conv_utils.normalize_tuple(kernel_size, n, "kernel_size")
+        self.strides = conv_utils.normalize_tuple(strides, n, "strides")
+        self.dilation_rate = conv_utils.normalize_tuple(
+            dilation_rate, n, "dilation_rate"
+        )
+        allowed = ("valid", "same", "causal") if n == 1 else ("valid", "same")
+        self.padding = conv_utils.normalize_padding(padding, allowed)
+        self.data_format = conv_utils.normalize_data_format(data_format)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(
+                "`strides > 1` is not compatible with `dilation_rate > 1`; received "
+                f"strides={self.strides} and dilation_rate={self.dilation_rate}."
+            )
+        self.activation = activations.get(activation)
+        self._act = None if self.activation is activations.linear else self.activation
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(min_ndim=n + 2)
+        self.bias: torch.Tensor | None = None
+
+    def _channel_axis(self) -> int:
+        return -1 if self.data_format == "channels_last" else 1
+
+    def build(self, input_shape: Any) -> None:
+        channels = input_shape[self._channel_axis()]
+        if channels is None:
+            raise ValueError(
+                f'Layer "{self.name}" needs a known channel dimension; received '
+                f"input shape {tuple(input_shape)}."
+            )
+        if channels % self.groups:
+            raise ValueError(
+                f'Layer "{self.name}" has groups={self.groups}, which does not '
+                f"divide the {channels} input channels (input shape {tuple(input_shape)})."
+            )
+        self.kernel = self.add_weight(
+            shape=(*self.kernel_size, channels // self.groups, self.filters),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+            name="kernel",
+        )
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=(self.filters,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+                name="bias",
+            )
+        self.input_spec = InputSpec(
+            min_ndim=self.rank + 2, axes={self._channel_axis(): channels}
+        )
+
+    def _torch_kernel(self) -> torch.Tensor:
+        # (*k, in, out) -> (out, in, *k)
+        n = self.rank
+        return self.kernel.permute(n + 1, n, *range(n))
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        channels_last = self.data_format == "channels_last"
+        x = conv_utils.to_channels_first(inputs) if channels_last else inputs
+        x, pad = conv_utils.pad_for(
+            x, self.padding, self.kernel_size, self.strides, self.dilation_rate
+        )
+        y = _CONV[self.rank](
+            x,
+            self._torch_kernel(),
+            self.bias,
+            self.strides,
+            pad,
+            self.dilation_rate,
+            self.groups,
+        )
+        if self._act is not None:
+            y = self._act(y)
+        return conv_utils.to_channels_last(y) if channels_last else y
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        shape = list(input_shape)
+        spatial_axes = (
+            range(1, self.rank + 1)
+            if self.data_format == "channels_last"
+            else range(2, self.rank + 2)
+        )
+        for i, axis in enumerate(spatial_axes):
+            shape[axis] = conv_utils.conv_output_length(
+                shape[axis],
+                self.kernel_size[i],
+                self.padding,
+                self.strides[i],
+                self.dilation_rate[i],
+            )
+        shape[self._channel_axis()] = self.filters
+        return tuple(shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+            "groups": self.groups,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+        }
