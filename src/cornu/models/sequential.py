@@ -133,6 +133,8 @@ class Sequential(Model):
         if functional is not None:
             # A chain: call each layer in turn (what the graph would do).
             x = inputs
+            if isinstance(x, (list, tuple)) and len(x) == 1:
+                x = x[0]
             want = functional._input_torch_dtypes[0]
             if not isinstance(x, torch.Tensor) or x.dtype is not want:
                 x = _convert(x, want)

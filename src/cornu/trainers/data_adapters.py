@@ -334,8 +334,6 @@ class IterableDataAdapter:
 
     def epoch(self) -> Iterator[Batch]:
         source = self.loader
-        if hasattr(source, "on_epoch_begin"):
-            pass
         if hasattr(source, "num_batches") and hasattr(source, "__getitem__"):
             iterator: Any = _pydataset_iter(source)
         elif hasattr(source, "__next__"):
@@ -376,6 +374,8 @@ class IterableDataAdapter:
 
 
 def _pydataset_iter(ds: Any) -> Iterator[Any]:
+    if hasattr(ds, "on_epoch_begin"):
+        ds.on_epoch_begin()
     for i in range(ds.num_batches):
         yield ds[i]
     if hasattr(ds, "on_epoch_end"):

@@ -226,7 +226,7 @@ class Trainer:
         total: Any = None
         if self._compile_loss is not None:
             total = self._compile_loss(y, y_pred, sample_weight)
-        extra = self.losses
+        extra = self._collect_losses()
         if extra:
             penalty = torch.stack(
                 [torch.as_tensor(v).sum().float() for v in extra]
@@ -266,7 +266,7 @@ class Trainer:
         else:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
-        self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
+        self._track_loss(loss, _batch_size(x))
         weights = self._train_weights
         if weights:
             if self.optimizer is not None and hasattr(self.optimizer, "scale_loss"):
@@ -283,8 +283,31 @@ class Trainer:
         x, y, sample_weight = data_adapters.unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        self._track_loss(loss, _batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _track_loss(self, loss: torch.Tensor, batch_size: int) -> None:
+        # The loss tracker's running mean, weighted by batch size as in Keras,
+        # in two in-place kernels (no sync).
+        tracker = self._loss_tracker
+        with torch.no_grad():
+            tracker.total.add_(loss.detach(), alpha=batch_size)
+            tracker.count.add_(batch_size)
+
+    def _collect_losses(self) -> list[torch.Tensor]:
+        """`self.losses` from caches: added losses of the last call, then penalties."""
+        cache = self.__dict__.get("_loss_sources")
+        if cache is None:
+            from cornu.core.layer import Layer
+
+            layers = [m for m in self.modules() if isinstance(m, Layer)]
+            penalties = [pair for layer in layers for pair in layer._regularized]
+            cache = (layers, penalties)
+            self.__dict__["_loss_sources"] = cache
+        layers, penalties = cache
+        out = [loss for layer in layers if layer._losses for loss in layer._losses]
+        out += [reg(v) for v, reg in penalties]
+        return out
 
     def predict_step(self, data: Any) -> Any:
         """The model's output on a batch."""
@@ -305,6 +328,7 @@ class Trainer:
 
     def _refresh_train_weights(self) -> None:
         self.__dict__["_cached_train_weights"] = None
+        self.__dict__["_loss_sources"] = None
 
     def _prepare_jit(self) -> None:
         if self._jit_compile and self._jit_forward is None:
@@ -461,6 +485,7 @@ class Trainer:
             else None
         )
         self.reset_metrics()
+        self._refresh_train_weights()
         if cbs is not None:
             cbs.on_test_begin()
         logs: Any = None
