@@ -46,7 +46,25 @@ _LAZY = {
 }
 
 
+# Keras's top-level names for base classes, also imported on first use.
+_LAZY_NAMES = {
+    "Loss": ("cornu.losses", "Loss"),
+    "Metric": ("cornu.metrics", "Metric"),
+    "Optimizer": ("cornu.optimizers", "Optimizer"),
+    "Initializer": ("cornu.initializers", "Initializer"),
+    "Regularizer": ("cornu.regularizers", "Regularizer"),
+    "Constraint": ("cornu.constraints", "Constraint"),
+    "DTypePolicy": ("cornu.core.dtype_policy", "DTypePolicy"),
+    "Operation": ("cornu.core.operation", "Operation"),
+}
+
+
 def __getattr__(name: str) -> Any:
+    if name in _LAZY_NAMES:
+        module, attr = _LAZY_NAMES[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
     if name in _LAZY:
         module = importlib.import_module(f"cornu.{name}")
         globals()[name] = module

@@ -1,15 +1,17 @@
-"""Core operations: tensor conversion, casting, shapes, indexing."""
+"""Core operations: conversion, casting, shapes, indexing, scatter and control flow."""
 
 from __future__ import annotations
 
+import builtins
 import functools
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
-from cornu import config
+from cornu import config, tree
 from cornu.core.keras_tensor import KerasTensor, any_symbolic
 from cornu.core.operation import OPS_BY_CLASS_NAME, compute_spec, symbolic_op
 
@@ -37,15 +39,20 @@ def keras_op(class_name: str) -> Callable[[F], F]:
     return deco
 
 
+def _has_float(x: Any) -> bool:
+    if isinstance(x, float):
+        return True
+    return isinstance(x, (list, tuple)) and any(_has_float(v) for v in x)
+
+
 def _default_float(x: Any) -> torch.dtype | None:
-    if isinstance(x, float) or (
-        isinstance(x, (list, tuple)) and any(isinstance(v, float) for v in x)
-    ):
-        return config.torch_dtype(config.floatx())
-    return None
+    # Python floats (at any depth of a nested list) take floatx, as in Keras.
+    return config.torch_dtype(config.floatx()) if _has_float(x) else None
 
 
-def convert_to_tensor(x: Any, dtype: Any = None, sparse: Any = None) -> Any:
+def convert_to_tensor(
+    x: Any, dtype: Any = None, sparse: Any = None, ragged: Any = None
+) -> Any:
     """Returns `x` as a torch tensor on the current device.
 
     numpy arrays are wrapped without a copy on the CPU; Python floats take
@@ -72,13 +79,15 @@ def convert_to_tensor(x: Any, dtype: Any = None, sparse: Any = None) -> Any:
         t = torch.from_numpy(np.array(x))
     else:
         default = _default_float(x)
-        if isinstance(x, (list, tuple)) and any(
-            isinstance(v, torch.Tensor) for v in x
-        ):
+        if isinstance(x, (list, tuple)) and any(isinstance(v, torch.Tensor) for v in x):
             t = torch.stack([convert_to_tensor(v) for v in x])
         else:
             arr = np.asarray(x)
-            if arr.dtype == np.int64 and default is None and not isinstance(x, np.ndarray):
+            if (
+                arr.dtype == np.int64
+                and default is None
+                and not isinstance(x, np.ndarray)
+            ):
                 arr = arr.astype(np.int32)
             t = torch.from_numpy(arr)
         if default is not None and t.is_floating_point():
@@ -102,18 +111,24 @@ def convert_to_numpy(x: Any) -> np.ndarray:
 
 
 def is_tensor(x: Any) -> bool:
+    """True for torch tensors (including cornu Variables)."""
     return isinstance(x, torch.Tensor)
 
 
+def _cast(x: Any, dtype: Any) -> Any:
+    return convert_to_tensor(x).to(config.torch_dtype(dtype))
+
+
+@keras_op("Cast")
 def cast(x: Any, dtype: Any) -> Any:
     """Casts `x` to `dtype` (a name or torch dtype)."""
-    if isinstance(x, KerasTensor):
-        return symbolic_op(cast, "Cast", (x,), {"dtype": dtype})
     return convert_to_tensor(x).to(config.torch_dtype(dtype))
 
 
 def shape(x: Any) -> tuple:
     """The shape of `x` as a tuple (`None` for unknown symbolic sizes)."""
+    if not hasattr(x, "shape"):
+        x = convert_to_tensor(x)
     return tuple(x.shape)
 
 
@@ -129,15 +144,405 @@ def _get_item(x: Any, key: Any) -> Any:
 
 
 def get_item(x: Any, key: Any) -> Any:
+    """`x[key]` (numpy-style indexing)."""
     if isinstance(x, KerasTensor):
         return symbolic_op(_get_item, "GetItem", (x,), {"key": key})
-    return x[key]
+    return convert_to_tensor(x)[key]
 
 
-def stop_gradient(x: Any) -> Any:
-    return x.detach() if isinstance(x, torch.Tensor) else x
+@keras_op("StopGradient")
+def stop_gradient(variable: Any) -> Any:
+    """`variable` as a tensor that gradients do not flow through."""
+    if isinstance(variable, torch.Tensor):
+        return variable.detach()
+    return convert_to_tensor(variable)
 
 
 def compute_output_spec(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """The KerasTensor(s) `fn` would return for these (symbolic) arguments."""
     return compute_spec(fn, args, kwargs)
+
+
+@keras_op("SaturateCast")
+def saturate_cast(x: Any, dtype: Any) -> Any:
+    """Casts `x` to `dtype`, clipping values to its range first (no wrap-around).
+
+    Example:
+        >>> saturate_cast([-1.0, 300.0], "uint8")
+        tensor([  0, 255], dtype=torch.uint8)
+    """
+    x = convert_to_tensor(x)
+    target = config.torch_dtype(dtype)
+    if target == torch.bool or target.is_complex:
+        return x.to(target)
+    info = torch.finfo(target) if target.is_floating_point else torch.iinfo(target)
+    lo, hi = info.min, info.max
+    if x.dtype.is_floating_point:
+        src = torch.finfo(x.dtype)
+        lo, hi = max(lo, src.min), min(hi, src.max)
+        lo_t = torch.tensor(lo, dtype=x.dtype, device=x.device)
+        hi_t = torch.tensor(hi, dtype=x.dtype, device=x.device)
+        # An int bound may round up in the float type (2**31 - 1 -> 2**31);
+        # step inside the range so the cast cannot overflow.
+        if not target.is_floating_point:
+            if hi_t.double() > hi:
+                hi_t = torch.nextafter(hi_t, torch.tensor(-torch.inf, dtype=x.dtype))
+            if lo_t.double() < lo:
+                lo_t = torch.nextafter(lo_t, torch.tensor(torch.inf, dtype=x.dtype))
+        return torch.clamp(x, lo_t, hi_t).to(target)
+    if x.dtype == torch.bool:
+        return x.to(target)
+    src_i = torch.iinfo(x.dtype)
+    lo, hi = max(lo, src_i.min), min(hi, src_i.max)
+    return torch.clamp(x, lo, hi).to(target)
+
+
+@keras_op("Unstack")
+def unstack(x: Any, num: int | None = None, axis: int = 0) -> list[Any]:
+    """Splits `x` along `axis` into a list of tensors with that axis removed."""
+    x = convert_to_tensor(x)
+    if num is not None and num != x.shape[axis]:
+        raise ValueError(
+            f"unstack: `num` is {num} but axis {axis} has size {x.shape[axis]}."
+        )
+    return list(x.unbind(axis))
+
+
+# --------------------------------------------------------------------------
+# slicing and scattering
+
+
+def _ints(values: Any) -> list[int]:
+    if isinstance(values, torch.Tensor):
+        return [int(v) for v in values.tolist()]
+    return [int(v) for v in values]
+
+
+@keras_op("Slice")
+def slice(inputs: Any, start_indices: Sequence[Any], shape: Sequence[int]) -> Any:
+    """The block of `inputs` of size `shape` starting at `start_indices`."""
+    x = convert_to_tensor(inputs)
+    starts, sizes = _ints(start_indices), _ints(shape)
+    index = tuple(builtins.slice(s, s + n) for s, n in zip(starts, sizes, strict=False))
+    return x[index]
+
+
+@keras_op("SliceUpdate")
+def slice_update(inputs: Any, start_indices: Sequence[Any], updates: Any) -> Any:
+    """A copy of `inputs` with the block at `start_indices` replaced by `updates`."""
+    x = convert_to_tensor(inputs)
+    u = convert_to_tensor(updates).to(x.dtype)
+    starts = _ints(start_indices)
+    index = tuple(
+        builtins.slice(s, s + n) for s, n in zip(starts, u.shape, strict=False)
+    )
+    out = x.clone()
+    out[index] = u
+    return out
+
+
+@keras_op("Scatter")
+def scatter(indices: Any, values: Any, shape: Sequence[int]) -> Any:
+    """A zero tensor of `shape` with `values` added at `indices`.
+
+    Args:
+        indices: `(n, k)` int indices into the first `k` axes of `shape`.
+        values: `(n, *shape[k:])` values; duplicates are summed.
+        shape: the output shape.
+
+    Returns:
+        The scattered tensor.
+    """
+    idx = convert_to_tensor(indices).long()
+    vals = convert_to_tensor(values)
+    k = idx.shape[-1]
+    idx = idx.reshape(-1, k)
+    vals = vals.reshape(-1, *tuple(shape)[k:])
+    out = torch.zeros(tuple(shape), dtype=vals.dtype, device=vals.device)
+    return out.index_put_(tuple(idx.unbind(-1)), vals, accumulate=True)
+
+
+_REDUCE = {"max": "amax", "min": "amin", "mul": "prod", "add": "sum"}
+
+
+@keras_op("ScatterUpdate")
+def scatter_update(
+    inputs: Any, indices: Any, updates: Any, reduction: str | None = None
+) -> Any:
+    """A copy of `inputs` with `updates` written (or combined) at `indices`.
+
+    Args:
+        inputs: the tensor to update.
+        indices: `(n, k)` int indices into the first `k` axes.
+        updates: `(n, *inputs.shape[k:])` values.
+        reduction: None (overwrite), `"add"`, `"max"`, `"min"` or `"mul"`.
+
+    Returns:
+        The updated copy.
+    """
+    x = convert_to_tensor(inputs)
+    idx = convert_to_tensor(indices).long()
+    upd = convert_to_tensor(updates).to(x.dtype)
+    k = idx.shape[-1]
+    if reduction is None:
+        out = x.clone()
+        out[tuple(idx.unbind(-1))] = upd
+        return out
+    if reduction not in _REDUCE:
+        raise ValueError(
+            "`reduction` must be None, 'add', 'max', 'min' or 'mul', received: "
+            f"{reduction!r}."
+        )
+    # Linearise the k leading coordinates so one index_reduce does the work.
+    lead = x.shape[:k]
+    strides = torch.tensor(
+        [int(torch.tensor(lead[i + 1 :]).prod()) for i in range(k)],
+        device=idx.device,
+    )
+    flat = (idx * strides).sum(-1)
+    out = x.reshape(-1, *x.shape[k:]).clone()
+    out.index_reduce_(0, flat, upd.reshape(-1, *x.shape[k:]), _REDUCE[reduction])
+    return out.reshape(x.shape)
+
+
+# --------------------------------------------------------------------------
+# control flow (eager: Python control flow over tensors, as Keras on torch)
+
+
+def cond(pred: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any]) -> Any:
+    """`true_fn()` if `pred` else `false_fn()`."""
+    return true_fn() if bool(pred) else false_fn()
+
+
+def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -> Any:
+    """Calls `branches[index](*operands)`, `index` clamped to the valid range."""
+    i = int(index)
+    i = min(max(i, 0), len(branches) - 1)
+    return branches[i](*operands)
+
+
+def while_loop(
+    cond: Callable[..., Any],
+    body: Callable[..., Any],
+    loop_vars: Any,
+    maximum_iterations: int | None = None,
+) -> Any:
+    """Repeats `loop_vars = body(*loop_vars)` while `cond(*loop_vars)`.
+
+    Returns:
+        The final loop variables, in the structure of `loop_vars`.
+    """
+    is_seq = isinstance(loop_vars, (list, tuple))
+    vars_ = tuple(loop_vars) if is_seq else (loop_vars,)
+    vars_ = tree.map_structure(convert_to_tensor, vars_)
+    i = 0
+    while (maximum_iterations is None or i < maximum_iterations) and bool(cond(*vars_)):
+        out = body(*vars_)
+        vars_ = tuple(out) if isinstance(out, (list, tuple)) else (out,)
+        i += 1
+    return vars_ if is_seq else vars_[0]
+
+
+def fori_loop(
+    lower: int, upper: int, body_fun: Callable[[Any, Any], Any], init_val: Any
+) -> Any:
+    """`val = body_fun(i, val)` for `i` in `range(lower, upper)`."""
+    val = init_val
+    for i in range(int(lower), int(upper)):
+        val = body_fun(i, val)
+    return val
+
+
+def scan(
+    f: Callable[[Any, Any], tuple[Any, Any]],
+    init: Any,
+    xs: Any = None,
+    length: int | None = None,
+    reverse: bool = False,
+    unroll: int | bool = 1,
+) -> tuple[Any, Any]:
+    """Loops `carry, y = f(carry, x)` over the leading axis of `xs`.
+
+    Args:
+        f: the step function.
+        init: the initial carry (a structure of tensors).
+        xs: a structure of tensors scanned along axis 0, or None.
+        length: the number of steps when `xs` is None.
+        reverse: scan from the end.
+        unroll: accepted for compatibility (no effect in eager torch).
+
+    Returns:
+        `(final_carry, stacked_ys)`.
+    """
+    if not callable(f):
+        raise TypeError(f"`f` must be callable, received: {f!r}.")
+    if xs is None and length is None:
+        raise ValueError("scan needs `xs` or `length`.")
+    flat_xs = [] if xs is None else [convert_to_tensor(v) for v in tree.flatten(xs)]
+    n = int(length) if length is not None else flat_xs[0].shape[0]
+    carry = tree.map_structure(convert_to_tensor, init)
+    steps = range(n - 1, -1, -1) if reverse else range(n)
+    ys = []
+    for i in steps:
+        x = None if xs is None else tree.pack_sequence_as(xs, [v[i] for v in flat_xs])
+        carry, y = f(carry, x)
+        ys.append(y)
+    if reverse:
+        ys.reverse()
+    if not ys or ys[0] is None:
+        return carry, None
+    stacked = tree.map_structure(lambda *vs: torch.stack(list(vs)), *ys)
+    return carry, stacked
+
+
+def map(f: Callable[[Any], Any], xs: Any) -> Any:
+    """`f` applied to each slice of `xs` along axis 0, results stacked."""
+    _, ys = scan(lambda c, x: (c, f(x)), (), xs)
+    return ys
+
+
+def vectorized_map(function: Callable[[Any], Any], elements: Any) -> Any:
+    """`function` mapped over axis 0 of `elements` with `torch.vmap`."""
+    elements = tree.map_structure(convert_to_tensor, elements)
+    return torch.vmap(function)(elements)
+
+
+def _along(x: torch.Tensor, axis: int, start: int, stop: int | None, step: int = 1):
+    index = [builtins.slice(None)] * x.ndim
+    index[axis] = builtins.slice(start, stop, step)
+    return x[tuple(index)]
+
+
+def _interleave(a: torch.Tensor, b: torch.Tensor, axis: int) -> torch.Tensor:
+    """a0, b0, a1, b1, ... along `axis` (`a` may be one longer)."""
+    nb = b.shape[axis]
+    pairs = torch.stack([_along(a, axis, 0, nb), b], dim=axis + 1)
+    out = pairs.flatten(axis, axis + 1)
+    if a.shape[axis] > nb:
+        out = torch.cat([out, _along(a, axis, nb, None)], dim=axis)
+    return out
+
+
+def associative_scan(
+    f: Callable[[Any, Any], Any], elems: Any, reverse: bool = False, axis: int = 0
+) -> Any:
+    """Inclusive prefix scan with an associative `f`, in O(log n) vector steps.
+
+    Example:
+        >>> associative_scan(lambda a, b: a + b, torch.tensor([1, 2, 3]))
+        tensor([1, 3, 6])
+    """
+    if not callable(f):
+        raise TypeError(f"`f` must be callable, received: {f!r}.")
+    flat = [convert_to_tensor(e) for e in tree.flatten(elems)]
+    axis = axis % flat[0].ndim
+    n = flat[0].shape[axis]
+    if any(e.shape[axis] != n for e in flat):
+        raise ValueError("associative_scan: all inputs must have the same length.")
+    if reverse:
+        flat = [torch.flip(e, (axis,)) for e in flat]
+
+    def combine(a: list, b: list) -> list:
+        out = f(tree.pack_sequence_as(elems, a), tree.pack_sequence_as(elems, b))
+        return [convert_to_tensor(v) for v in tree.flatten(out)]
+
+    def rec(xs: list) -> list:
+        m = xs[0].shape[axis]
+        if m < 2:
+            return xs
+        pairs = combine(
+            [_along(e, axis, 0, m - 1, 2) for e in xs],
+            [_along(e, axis, 1, None, 2) for e in xs],
+        )
+        odd = rec(pairs)
+        rest = [_along(e, axis, 2, None, 2) for e in xs]
+        if m % 2 == 0:
+            even = combine([_along(o, axis, 0, -1) for o in odd], rest)
+        else:
+            even = combine(odd, rest)
+        even = [
+            torch.cat([_along(e, axis, 0, 1), v], dim=axis) for e, v in zip(xs, even)
+        ]
+        return [_interleave(e, o, axis) for e, o in zip(even, odd)]
+
+    out = rec(flat)
+    if reverse:
+        out = [torch.flip(e, (axis,)) for e in out]
+    return tree.pack_sequence_as(elems, out)
+
+
+def _call_grad(grad_fn: Callable[..., Any], args: tuple, upstream: Any) -> Any:
+    params = inspect.signature(grad_fn).parameters.values()
+    takes_kw = any(
+        p.name == "upstream" and p.kind is not p.POSITIONAL_ONLY for p in params
+    )
+    varargs = any(p.kind is p.VAR_POSITIONAL for p in params)
+    if takes_kw and varargs:
+        return grad_fn(*args, upstream=upstream)
+    return grad_fn(upstream)
+
+
+def custom_gradient(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorates `f(*args) -> (output, grad_fn)` so that autograd uses `grad_fn`.
+
+    `grad_fn` may be written TensorFlow/JAX-style, `grad_fn(upstream)`, or
+    Keras-on-torch style, `grad_fn(*args, upstream=...)`; it returns one
+    gradient per argument.
+
+    Example:
+        >>> @custom_gradient
+        ... def clip_grad(x):
+        ...     return x * 1.0, lambda upstream: upstream.clamp(-1, 1)
+    """
+
+    class _Fn(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, *args: Any) -> Any:
+            with torch.enable_grad():
+                out, grad_fn = f(*args)
+            ctx.grad_fn = grad_fn
+            ctx.args = args
+            return out.detach() if isinstance(out, torch.Tensor) else out
+
+        @staticmethod
+        def backward(ctx: Any, *upstream: Any) -> Any:
+            up = upstream[0] if len(upstream) == 1 else upstream
+            grads = _call_grad(ctx.grad_fn, ctx.args, up)
+            if not isinstance(grads, (tuple, list)):
+                grads = (grads,)
+            return tuple(grads)
+
+    @functools.wraps(f)
+    def wrapper(*args: Any) -> Any:
+        return _Fn.apply(*(convert_to_tensor(a) for a in args))
+
+    return wrapper
+
+
+__all__ = [
+    "associative_scan",
+    "cast",
+    "compute_output_spec",
+    "cond",
+    "convert_to_numpy",
+    "convert_to_tensor",
+    "custom_gradient",
+    "dtype",
+    "fori_loop",
+    "get_item",
+    "is_tensor",
+    "keras_op",
+    "map",
+    "saturate_cast",
+    "scan",
+    "scatter",
+    "scatter_update",
+    "shape",
+    "slice",
+    "slice_update",
+    "stop_gradient",
+    "switch",
+    "unstack",
+    "vectorized_map",
+    "while_loop",
+]
