@@ -10,6 +10,7 @@ casting to the dtype policy, activity regularization and clear errors.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +26,12 @@ from cornu.core.keras_tensor import KerasTensor, any_symbolic
 from cornu.core.node import Node
 from cornu.core.operation import Operation, compute_spec
 from cornu.core.variable import Variable
+
+
+# Keys the base Layer writes itself in get_config.
+_BASE_KEYS = frozenset(
+    {"name", "trainable", "dtype", "activity_regularizer", "autocast"}
+)
 
 
 class _CallContext:
@@ -84,6 +91,12 @@ class Layer(Operation, torch.nn.Module):
     >>> Scale()(np.ones((2, 3), "float32")).shape
     torch.Size([2, 3])
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_cornu_wrapped", False):
+            cls.build = _wrap_build(build)  # type: ignore[method-assign]
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         obj = super().__new__(cls)
@@ -296,7 +309,8 @@ class Layer(Operation, torch.nn.Module):
 
     def get_weights(self) -> list[np.ndarray]:
         """The weights' values as numpy arrays, in `weights` order."""
-        return [w.detach().cpu().numpy() for w in self.weights]
+        # Copies: on the CPU, .numpy() would share memory with the live weights.
+        return [w.detach().cpu().numpy().copy() for w in self.weights]
 
     def set_weights(self, weights: list[Any]) -> None:
         """Sets the weights from arrays, in `weights` order; shapes must match."""
@@ -384,10 +398,14 @@ class Layer(Operation, torch.nn.Module):
 
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
         if type(self).compute_output_shape is not Layer.compute_output_shape:
-            shapes = [_shape_of(a) for a in args]
+            shapes = [tree.map_structure(_shape_of, a) for a in args]
             out = self.compute_output_shape(*shapes)
             dtype = self.compute_dtype
             return _spec_from_shapes(out, dtype)
+        return self._trace_output_spec(*args, **kwargs)
+
+    def _trace_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        """The output KerasTensors, from running `call` on fake tensors."""
         _CTX.fake_depth += 1
         try:
             return compute_spec(self._traced_call, args, kwargs)
@@ -403,14 +421,15 @@ class Layer(Operation, torch.nn.Module):
         return self.call(*args, **kwargs)
 
     def _cast_inputs(self, args: tuple) -> tuple:
-        if not args or not self.autocast:
+        if not args:
             return args
-        want = self._compute_torch_dtype
+        want = self._compute_torch_dtype if self.autocast else None
 
         def cast(x: Any) -> Any:
             x = _to_tensor(x)
             if (
-                isinstance(x, torch.Tensor)
+                want is not None
+                and isinstance(x, torch.Tensor)
                 and x.dtype is not want
                 and x.is_floating_point()
             ):
@@ -477,9 +496,14 @@ class Layer(Operation, torch.nn.Module):
             ctx.training = outer_training
 
         if self._computes_mask or (previous_mask is not None and self.supports_masking):
-            mask = self.compute_mask(first, previous_mask)
-            if mask is not None and isinstance(outputs, torch.Tensor):
-                outputs._keras_mask = mask  # type: ignore[attr-defined]
+            # A mask `call` set on its output itself is kept.
+            if (
+                isinstance(outputs, torch.Tensor)
+                and getattr(outputs, "_keras_mask", None) is None
+            ):
+                mask = self.compute_mask(first, previous_mask)
+                if mask is not None:
+                    outputs._keras_mask = mask  # type: ignore[attr-defined]
         if self.activity_regularizer is not None:
             for out in tree.flatten(outputs):
                 if isinstance(out, torch.Tensor):
@@ -571,7 +595,7 @@ class Layer(Operation, torch.nn.Module):
             if args:
                 params = list(inspect.signature(type(self).__init__).parameters)[1:]
                 kwargs = {**dict(zip(params, args)), **kwargs}
-            config.update(kwargs)
+            config.update({k: v for k, v in kwargs.items() if k not in _BASE_KEYS})
         return config
 
     @classmethod
@@ -623,6 +647,23 @@ class Layer(Operation, torch.nn.Module):
 
     def __eq__(self, other: object) -> bool:
         return self is other
+
+
+def _wrap_build(build: Any) -> Any:
+    """Makes a direct `layer.build(shape)` mark the layer built, as in Keras,
+    so that its first call does not build it again."""
+
+    @functools.wraps(build)
+    def wrapped(self: Layer, *args: Any, **kwargs: Any) -> Any:
+        with _real_tensors():
+            out = build(self, *args, **kwargs)
+        self.built = True
+        if self._build_shapes is None and args:
+            self._build_shapes = args[0]
+        return out
+
+    wrapped._cornu_wrapped = True  # type: ignore[attr-defined]
+    return wrapped
 
 
 def _is_trainable(w: Any) -> bool:

@@ -36,6 +36,7 @@ _PUBLIC_MODULES = {
     "keras.optimizers": "cornu.optimizers",
     "keras.optimizers.schedules": "cornu.optimizers.schedules",
     "keras.callbacks": "cornu.callbacks",
+    "keras.random": "cornu.random",
     "keras.src.models.functional": "cornu.models",
     "keras.src.models.sequential": "cornu.models",
     "keras.src.models.model": "cornu.models",
@@ -136,11 +137,22 @@ def in_safe_mode() -> bool:
     return True if value is None else bool(value)
 
 
+# Classes that Keras does not export where cornu's layout would put them:
+# Keras names these modules in its files, and only these load there.
+_KERAS_MODULES_OF_CLASSES = {
+    "cornu.models.functional.Functional": "keras.src.models.functional",
+    "cornu.models.sequential.Sequential": "keras",
+}
+
+
 def public_module(cls: type) -> str:
     """Keras's module name for a cornu class (`cornu.layers.core.dense` -> `keras.layers`)."""
     explicit = cls.__dict__.get("_keras_module")
     if explicit:
         return explicit
+    known = _KERAS_MODULES_OF_CLASSES.get(f"{cls.__module__}.{cls.__qualname__}")
+    if known:
+        return known
     parts = cls.__module__.split(".")
     if parts[0] != "cornu":
         return cls.__module__
@@ -248,13 +260,6 @@ def _lookup(
     candidates = []
     if module in _PUBLIC_MODULES:
         candidates.append(_PUBLIC_MODULES[module])
-    elif module is not None and module.startswith("keras.src."):
-        # Keras writes private module paths for some classes; answer from the
-        # matching public cornu namespace (never by importing the name given).
-        family = module.split(".")[2]
-        target = f"cornu.{family}"
-        if target in _PUBLIC_MODULES.values():
-            candidates.append(target)
     elif (
         module is not None
         and module.startswith("keras.src.backend.")
@@ -263,6 +268,13 @@ def _lookup(
         # Keras writes its backend-specific optimizer classes' modules
         # (e.g. `keras.src.backend.torch.optimizers.torch_adam`).
         candidates.append("cornu.optimizers")
+    elif module is not None and module.startswith("keras.src."):
+        # Keras writes private module paths for some classes; answer from the
+        # matching public cornu namespace (never by importing the name given).
+        family = module.split(".")[2]
+        target = f"cornu.{family}"
+        if target in _PUBLIC_MODULES.values():
+            candidates.append(target)
     candidates += ["cornu.layers", "cornu.models"]
     if not class_name.isidentifier() or class_name.startswith("_"):
         # Only public names of cornu's namespaces: never `__builtins__`,
@@ -360,7 +372,7 @@ def deserialize_keras_object(
             "register it with `register_keras_serializable` or pass it in "
             "`custom_objects`."
         )
-    with safe_mode_scope(safe_mode):
+    with safe_mode_scope(safe_mode), CustomObjectScope(custom_objects or {}):
         if hasattr(cls, "from_config"):
             obj = cls.from_config(_deserialize_inner(inner, custom_objects, safe_mode))
         else:
@@ -406,11 +418,18 @@ def _load_lambda(inner: Any) -> Any:
     )
 
 
+_KERAS_ONLY_DEFAULT_KEYS = frozenset({"quantization_config"})
+
+
 def _deserialize_inner(inner: Any, custom_objects: Any, safe_mode: bool) -> Any:
     if not isinstance(inner, dict):
         return inner
     out = {}
     for k, v in inner.items():
+        if k in _KERAS_ONLY_DEFAULT_KEYS and v is None:
+            # Keras writes these (null) for features cornu does not have;
+            # a null value means "off", which is cornu's behaviour anyway.
+            continue
         if isinstance(v, dict) and v.get("class_name") in ("__tuple__", "__numpy__"):
             out[k] = deserialize_keras_object(v, custom_objects, safe_mode)
         else:

@@ -93,9 +93,12 @@ def run_layer_test(
     assert layer.built
     if expected_output_shape is not None:
         got = _shape_of(output)
-        assert got == tree.map_structure(tuple, expected_output_shape) or got == (
-            expected_output_shape
-        ), f"output shape {got}, expected {expected_output_shape}"
+        want = (
+            tuple(expected_output_shape)
+            if all(isinstance(d, int) for d in expected_output_shape)
+            else expected_output_shape
+        )
+        assert got == want, f"output shape {got}, expected {expected_output_shape}"
     if expected_output_dtype is not None:
         for out in tree.flatten(output):
             assert config.standardize_dtype(out.dtype) == expected_output_dtype

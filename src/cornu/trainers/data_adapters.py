@@ -79,6 +79,8 @@ def _to_device_tensor(x: Any, device: torch.device) -> torch.Tensor:
                 "Cannot train on arrays of Python objects (dtype=object); "
                 "convert them to numbers first."
             )
+        if not x.flags.writeable:
+            x = np.array(x)  # torch cannot wrap read-only memory (pandas, mmap)
         t = torch.from_numpy(np.ascontiguousarray(x))
     if t.dtype == torch.float64:
         t = t.to(config.torch_dtype(config.floatx()))

@@ -65,6 +65,7 @@ class Trainer:
         self._compile_config: dict[str, Any] | None = None
         self._jit_forward: Any = None
         self._initial_epoch: int | None = None
+        self._initial_step: int | None = None
 
     # -- compile --------------------------------------------------------------
     def compile(  # type: ignore[override]
@@ -413,12 +414,17 @@ class Trainer:
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             self._refresh_train_weights()
+            self._initial_step = None
             cbs.on_epoch_begin(epoch)
             logs: Any = None
-            step = 0
             batches = iterator.epoch()
+            skip = int(self._initial_step or 0)
+            # A run restored mid-epoch skips the batches it already trained on
+            # (same shuffle: the permutation is drawn as before).
+            for _ in range(skip):
+                next(batches, None)
             with torch.enable_grad():
-                for step, batch in _grouped(batches, spe):
+                for step, batch in _grouped(batches, spe, start=skip):
                     if batch_hooks:
                         cbs.on_train_batch_begin(step)
                     for data in batch:
@@ -439,7 +445,7 @@ class Trainer:
                     verbose=0,
                     steps=validation_steps,
                     return_dict=True,
-                    _callbacks=False,
+                    callbacks=cbs,
                 )
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
@@ -632,13 +638,15 @@ class _EpochIterator:
                 return
 
 
-def _grouped(batches: Iterator[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
+def _grouped(
+    batches: Iterator[Any], size: int, start: int = 0
+) -> Iterator[tuple[int, list[Any]]]:
     if size == 1:
-        for step, batch in enumerate(batches):
+        for step, batch in enumerate(batches, start):
             yield step, [batch]
         return
     group: list[Any] = []
-    step = 0
+    step = start
     for batch in batches:
         group.append(batch)
         if len(group) == size:

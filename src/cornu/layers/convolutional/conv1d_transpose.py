@@ -1,0 +1,45 @@
+"""`Conv1DTranspose`: 1-d transposed convolution (a "deconvolution")."""
+
+from __future__ import annotations
+
+from cornu.layers.convolutional.base_conv_transpose import BaseConvTranspose
+
+
+class Conv1DTranspose(BaseConvTranspose):
+    """1-d transposed convolution: the input-gradient of `Conv1D`.
+
+    Each input position spreads over a `kernel_size` window of the output,
+    which is upsampled by `strides`. The kernel has Keras's layout
+    `(*kernel_size, filters, in_channels)`.
+
+    Args:
+        filters: the number of output channels.
+        kernel_size: an int or a tuple of 1 ints.
+        strides: an int or a tuple of 1 ints (default 1).
+        padding: `"valid"` or `"same"` (output size `input * strides`).
+        output_padding: an int or a tuple of 1 ints, each below its stride,
+            fixing the output size; `None` (default) infers it.
+        data_format: `"channels_last"` (default) or `"channels_first"`.
+        dilation_rate: an int or a tuple of 1 ints.
+        activation, use_bias, kernel_initializer, bias_initializer,
+        kernel_regularizer, bias_regularizer, activity_regularizer,
+        kernel_constraint, bias_constraint: as for `Dense`.
+
+    Call arguments:
+        inputs: the input tensor.
+
+    Input shape:
+        `(batch, *spatial, channels)` with 1 spatial axes (channels-last).
+
+    Output shape:
+        `(batch, *new_spatial, filters)`; with `"same"` padding and no
+        `output_padding`, `new_spatial = spatial * strides`.
+
+    Example:
+    >>> import numpy as np
+    >>> layer = Conv1DTranspose(4, 3, strides=2, padding="same")
+    >>> tuple(layer(np.ones((1, 5, 3), "float32")).shape)
+    (1, 10, 4)
+    """
+
+    rank = 1

@@ -1,0 +1,51 @@
+"""`Maximum` and `maximum`: the elementwise maximum of a list of tensors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from cornu.layers.merging.base_merge import Merge
+
+
+class Maximum(Merge):
+    """Takes the elementwise maximum of a list of tensors (with broadcasting).
+
+    Where an input is masked, the other inputs' values are used.
+
+    Call arguments:
+        inputs: a list of tensors with broadcastable shapes.
+
+    Input shape:
+        A list of `(batch_size, ...)` shapes.
+
+    Output shape:
+        Their broadcast shape.
+
+    Example:
+    >>> x = np.array([[1.0, 5.0]], "float32")
+    >>> Maximum()([x, np.array([[3.0, 2.0]], "float32")]).tolist()
+    [[3.0, 5.0]]
+    """
+
+    def _merge_function(self, inputs: list[torch.Tensor]) -> torch.Tensor:
+        return self._merge_masked(torch.maximum, inputs)
+
+
+def maximum(inputs: list[Any], **kwargs: Any) -> Any:
+    """Elementwise maximum of a list of tensors: the functional form of `Maximum`.
+
+    Args:
+        inputs: a list of tensors (or symbolic tensors) of broadcastable
+            shapes.
+        **kwargs: `Maximum` layer arguments, such as `name`.
+
+    Returns:
+        The maximum.
+
+    Example:
+    >>> maximum([np.zeros((1, 2), "float32"), np.ones((1, 2), "float32")]).tolist()
+    [[1.0, 1.0]]
+    """
+    return Maximum(**kwargs)(inputs)

@@ -1,0 +1,36 @@
+"""`AdaptiveAveragePooling3D`: mean pooling to a fixed 3-d output size."""
+
+from __future__ import annotations
+
+from cornu.layers.pooling.base_adaptive_pooling import BaseAdaptivePooling
+
+
+class AdaptiveAveragePooling3D(BaseAdaptivePooling):
+    """Pools each spatial axis into `output_size` bins, taking the mean.
+
+    The bins adapt to the input size (torch's `nn.AdaptiveAvgPool3d`), so
+    any input size gives the same output size.
+
+    Args:
+        output_size: an int or a tuple of 3 ints: the output's spatial size.
+        data_format: `"channels_last"` (default) or `"channels_first"`.
+
+    Call arguments:
+        inputs: the input tensor.
+
+    Input shape:
+        `(batch, dim1, dim2, dim3, channels)` (channels-last) or
+        `(batch, channels, dim1, dim2, dim3)`.
+
+    Output shape:
+        `(batch, *output_size, channels)` (channels-last).
+
+    Example:
+    >>> import numpy as np
+    >>> layer = AdaptiveAveragePooling3D(2)
+    >>> tuple(layer(np.ones((1, 5, 5, 5, 3), "float32")).shape)
+    (1, 2, 2, 2, 3)
+    """
+
+    rank = 3
+    mode = "average"

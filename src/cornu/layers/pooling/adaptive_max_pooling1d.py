@@ -1,0 +1,36 @@
+"""`AdaptiveMaxPooling1D`: maximum pooling to a fixed 1-d output size."""
+
+from __future__ import annotations
+
+from cornu.layers.pooling.base_adaptive_pooling import BaseAdaptivePooling
+
+
+class AdaptiveMaxPooling1D(BaseAdaptivePooling):
+    """Pools each spatial axis into `output_size` bins, taking the maximum.
+
+    The bins adapt to the input size (torch's `nn.AdaptiveMaxPool1d`), so
+    any input size gives the same output size.
+
+    Args:
+        output_size: an int or a tuple of 1 ints: the output's spatial size.
+        data_format: `"channels_last"` (default) or `"channels_first"`.
+
+    Call arguments:
+        inputs: the input tensor.
+
+    Input shape:
+        `(batch, steps, channels)` (channels-last) or
+        `(batch, channels, steps)`.
+
+    Output shape:
+        `(batch, *output_size, channels)` (channels-last).
+
+    Example:
+    >>> import numpy as np
+    >>> layer = AdaptiveMaxPooling1D(2)
+    >>> tuple(layer(np.ones((1, 5, 3), "float32")).shape)
+    (1, 2, 3)
+    """
+
+    rank = 1
+    mode = "max"

@@ -1,0 +1,34 @@
+"""`GlobalAveragePooling3D`: the mean over all 3-d positions."""
+
+from __future__ import annotations
+
+from cornu.layers.pooling.base_global_pooling import BaseGlobalAveragePooling
+
+
+class GlobalAveragePooling3D(BaseGlobalAveragePooling):
+    """Takes the mean over the 3 spatial axes of each sample.
+
+    Args:
+        data_format: `"channels_last"` (default) or `"channels_first"`.
+        keepdims: whether to keep the pooled axes, with size 1.
+
+    Call arguments:
+        inputs: the input tensor.
+
+    Input shape:
+        `(batch, dim1, dim2, dim3, channels)` (channels-last) or
+        `(batch, channels, dim1, dim2, dim3)`.
+
+    Output shape:
+        `(batch, channels)`; with `keepdims`, size-1 spatial axes are kept.
+
+    Example:
+    >>> import numpy as np
+    >>> tuple(GlobalAveragePooling3D()(np.ones((2, 4, 4, 4, 3), "float32")).shape)
+    (2, 3)
+    """
+
+    rank = 3
+
+
+GlobalAvgPool3D = GlobalAveragePooling3D

@@ -1,0 +1,1 @@
+"""Preprocessing layers: usable inside models and on numpy data."""

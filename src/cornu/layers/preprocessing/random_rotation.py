@@ -1,0 +1,118 @@
+"""`RandomRotation`: rotates images by a random angle, in training."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from cornu.layers.preprocessing._image import (
+    FILL_MODES,
+    INTERPOLATIONS,
+    BaseRandomImageLayer,
+    check_choice,
+    rotation_transforms,
+    symmetric_factor,
+)
+from cornu.ops import image as image_ops
+
+
+class RandomRotation(BaseRandomImageLayer):
+    """Rotates each image about its centre by a random angle.
+
+    The angle is drawn uniformly from `factor * 360` degrees (a number `f`
+    means `[-f, f]`, a pair `(lo, hi)` that range); positive angles turn
+    counter-clockwise. Pixels from outside the input follow `fill_mode`.
+
+    Args:
+        factor: a number or a pair in `[-1, 1]`: the fraction of a full turn.
+        fill_mode: `"reflect"` (default), `"wrap"`, `"constant"` or `"nearest"`.
+        interpolation: `"bilinear"` (default) or `"nearest"`.
+        seed: an int for reproducible draws.
+        fill_value: the value outside the input with `"constant"`.
+        data_format: `"channels_last"` (default) or `"channels_first"`.
+
+    Call arguments:
+        inputs: one image `(h, w, c)` or a batch `(b, h, w, c)`.
+        training: whether to rotate (default `True`, as Keras).
+
+    Input shape:
+        `(batch, height, width, channels)` or `(height, width, channels)`.
+
+    Output shape:
+        The input shape.
+
+    Example:
+    >>> import numpy as np
+    >>> layer = RandomRotation(0.1, seed=0)
+    >>> tuple(layer(np.ones((2, 8, 8, 3), "float32")).shape)
+    (2, 8, 8, 3)
+    """
+
+    def __init__(
+        self,
+        factor: Any,
+        fill_mode: str = "reflect",
+        interpolation: str = "bilinear",
+        seed: int | None = None,
+        fill_value: float = 0.0,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = symmetric_factor("RandomRotation", "factor", factor)
+        self.fill_mode = check_choice(
+            "RandomRotation", "fill_mode", fill_mode, FILL_MODES
+        )
+        self.interpolation = check_choice(
+            "RandomRotation", "interpolation", interpolation, INTERPOLATIONS
+        )
+        self.fill_value = fill_value
+
+    def get_random_transformation(
+        self, data: Any, training: bool = True, seed: Any = None
+    ) -> Any:
+        if not training:
+            return None
+        shape = tuple(data.shape)
+        h_axis, w_axis = self._height_width_axes(len(shape))
+        height, width = shape[h_axis], shape[w_axis]
+        batch = shape[0] if len(shape) == 4 else 1
+        angle = self._uniform(
+            (batch,), self.factor[0] * 360.0, self.factor[1] * 360.0, seed
+        )
+        matrix = rotation_transforms(angle, height, width)
+        return {
+            "angle": angle,
+            "rotation_matrix": matrix if len(shape) == 4 else matrix[0],
+            "image_height": height,
+            "image_width": width,
+            "batch_size": batch,
+        }
+
+    def transform_images(
+        self, images: Any, transformation: Any, training: bool = True
+    ) -> torch.Tensor:
+        images = self._images(images)
+        if not training or transformation is None:
+            return images
+        matrix = torch.as_tensor(
+            transformation["rotation_matrix"], device=images.device
+        )
+        return image_ops.affine_transform(
+            images,
+            matrix,
+            interpolation=self.interpolation,
+            fill_mode=self.fill_mode,
+            fill_value=self.fill_value,
+            data_format=self.data_format,
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "fill_mode": self.fill_mode,
+            "fill_value": self.fill_value,
+            "interpolation": self.interpolation,
+        }

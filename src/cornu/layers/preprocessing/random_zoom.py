@@ -1,0 +1,140 @@
+"""`RandomZoom`: zooms images in or out by a random factor, in training."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from cornu.layers.preprocessing._image import (
+    FILL_MODES,
+    INTERPOLATIONS,
+    BaseRandomImageLayer,
+    check_choice,
+    symmetric_factor,
+    zoom_transforms,
+)
+from cornu.ops import image as image_ops
+
+
+def _zoom_range(name: str, factor: Any) -> tuple[float, float]:
+    lower, upper = symmetric_factor("RandomZoom", name, factor)
+    if lower <= -1.0:
+        raise ValueError(
+            f"RandomZoom `{name}` values must be above -1 (a zoom of 1 + factor "
+            f"must stay positive), received: {name}={factor!r}."
+        )
+    return lower, upper
+
+
+class RandomZoom(BaseRandomImageLayer):
+    """Zooms each image about its centre by a random factor.
+
+    An output pixel reads the input at `1 + f` times its offset from the
+    centre, `f` drawn uniformly from the factor's range: positive factors
+    zoom out (the image shrinks), negative ones zoom in. Without
+    `width_factor` both axes share the draw (the aspect ratio is kept).
+
+    Args:
+        height_factor: a number `f` (range `[-f, f]`) or a pair, in `(-1, 1]`.
+        width_factor: the same for the width; `None` reuses the height zoom.
+        fill_mode: `"reflect"` (default), `"wrap"`, `"constant"` or `"nearest"`.
+        interpolation: `"bilinear"` (default) or `"nearest"`.
+        seed: an int for reproducible draws.
+        fill_value: the value outside the input with `"constant"`.
+        data_format: `"channels_last"` (default) or `"channels_first"`.
+
+    Call arguments:
+        inputs: one image `(h, w, c)` or a batch `(b, h, w, c)`.
+        training: whether to zoom (default `True`, as Keras).
+
+    Input shape:
+        `(batch, height, width, channels)` or `(height, width, channels)`.
+
+    Output shape:
+        The input shape.
+
+    Example:
+    >>> import numpy as np
+    >>> layer = RandomZoom(0.2, seed=0)
+    >>> tuple(layer(np.ones((2, 8, 8, 3), "float32")).shape)
+    (2, 8, 8, 3)
+    """
+
+    def __init__(
+        self,
+        height_factor: Any,
+        width_factor: Any = None,
+        fill_mode: str = "reflect",
+        interpolation: str = "bilinear",
+        seed: int | None = None,
+        fill_value: float = 0.0,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.height_factor = height_factor
+        self.width_factor = width_factor
+        self._height_range = _zoom_range("height_factor", height_factor)
+        self._width_range = (
+            None if width_factor is None else _zoom_range("width_factor", width_factor)
+        )
+        self.fill_mode = check_choice("RandomZoom", "fill_mode", fill_mode, FILL_MODES)
+        self.interpolation = check_choice(
+            "RandomZoom", "interpolation", interpolation, INTERPOLATIONS
+        )
+        self.fill_value = fill_value
+
+    def get_random_transformation(
+        self, data: Any, training: bool = True, seed: Any = None
+    ) -> Any:
+        if not training:
+            return None
+        shape = tuple(data.shape)
+        draw_shape = (shape[0], 1) if len(shape) == 4 else (1, 1)
+        lo, hi = self._height_range
+        height_zoom = self._uniform(draw_shape, 1.0 + lo, 1.0 + hi, seed)
+        if self._width_range is None:
+            width_zoom = height_zoom
+        else:
+            lo, hi = self._width_range
+            width_zoom = self._uniform(draw_shape, 1.0 + lo, 1.0 + hi, seed)
+        return {
+            "height_zoom": height_zoom,
+            "width_zoom": width_zoom,
+            "input_shape": shape,
+        }
+
+    def transform_images(
+        self, images: Any, transformation: Any, training: bool = True
+    ) -> torch.Tensor:
+        images = self._images(images)
+        if not training or transformation is None:
+            return images
+        h_axis, w_axis = self._height_width_axes(images.dim())
+        matrix = zoom_transforms(
+            torch.as_tensor(transformation["width_zoom"], device=images.device).float(),
+            torch.as_tensor(
+                transformation["height_zoom"], device=images.device
+            ).float(),
+            images.shape[h_axis],
+            images.shape[w_axis],
+        )
+        return image_ops.affine_transform(
+            images,
+            matrix if images.dim() == 4 else matrix[0],
+            interpolation=self.interpolation,
+            fill_mode=self.fill_mode,
+            fill_value=self.fill_value,
+            data_format=self.data_format,
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "height_factor": self.height_factor,
+            "width_factor": self.width_factor,
+            "fill_mode": self.fill_mode,
+            "interpolation": self.interpolation,
+            "fill_value": self.fill_value,
+        }

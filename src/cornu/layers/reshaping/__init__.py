@@ -1,0 +1,1 @@
+"""Reshaping layers: flatten, reshape, permute, repeat, crop, pad, upsample."""
