@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from cornu.core.serialization import CustomObjectScope
 from cornu.core.layer import Layer
+from cornu.core.serialization import CustomObjectScope
 from cornu.layers.core.embedding import Embedding
 from cornu.layers.rnn.gru import GRU
 from cornu.layers.rnn.gru_cell import GRUCell
@@ -315,9 +315,10 @@ def test_stacked_cells_states_follow_keras(keras_oracle: Any) -> None:
     theirs.set_weights(ours.get_weights())
     got, want = ours(x), theirs(x)
     assert len(got) == len(want) == 3
-    flat = lambda s: [
-        t for part in s for t in (part if isinstance(part, list) else [part])
-    ]  # noqa: E731
+    def flat(s):
+        return [
+            t for part in s for t in (part if isinstance(part, list) else [part])
+        ]  # noqa: E731
     for g, w in zip(flat(got), flat(want)):
         np.testing.assert_allclose(g.detach().numpy(), w.detach().numpy(), **TOL)
 
