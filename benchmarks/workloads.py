@@ -28,6 +28,8 @@ class Workload:
     raw: Callable[[], Any]  # one timed run of the hand-written loop
     flops_per_step: float = 0.0
     keras_spec: dict[str, Any] | None = None  # how to rebuild it in Keras 3
+    model: Any = None  # the cornu model, and the torch module of the raw loop
+    net: Any = None
 
 
 def _copy_dense(layer: Any, linear: torch.nn.Linear) -> None:
@@ -76,7 +78,7 @@ def _fit_epoch(
     )
 
 
-def tiny(size: int = 16384) -> Workload:
+def tiny(size: int = 16384, epsilon: float = 1e-7) -> Workload:
     """Dense 20-64-1, batch 32, Adam, binary accuracy: where overhead shows."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((size, 20)).astype("float32")
@@ -89,7 +91,7 @@ def tiny(size: int = 16384) -> Workload:
         ]
     )
     model.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
+        optimizer=keras.optimizers.Adam(1e-3, epsilon=epsilon),
         loss=keras.losses.BinaryCrossentropy(from_logits=True),
         metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)],
     )
@@ -98,7 +100,7 @@ def tiny(size: int = 16384) -> Workload:
     )
     _copy_dense(model.layers[0], net[0])
     _copy_dense(model.layers[1], net[2])
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=epsilon, fused=True)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     steps = math.ceil(size / 32)
 
@@ -121,6 +123,8 @@ def tiny(size: int = 16384) -> Workload:
         raw,
         flops_per_step=6 * 32 * (20 * 64 + 64),
         keras_spec={"kind": "tiny", "size": size},
+        model=model,
+        net=net,
     )
 
 
@@ -148,19 +152,19 @@ def _mlp_net(model: Any) -> torch.nn.Module:
     return net
 
 
-def mlp(size: int = 12800) -> Workload:
+def mlp(size: int = 12800, epsilon: float = 1e-7) -> Workload:
     """784-512-512-10, batch 128, sparse categorical cross-entropy from logits."""
     rng = np.random.default_rng(1)
     x = rng.random((size, 784), dtype=np.float32)
     y = rng.integers(0, 10, size=(size,)).astype("int64")
     model = _mlp_model()
     model.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
+        optimizer=keras.optimizers.Adam(1e-3, epsilon=epsilon),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
     net = _mlp_net(model)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=epsilon, fused=True)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
 
     def raw() -> Any:
@@ -183,6 +187,8 @@ def mlp(size: int = 12800) -> Workload:
         raw,
         flops_per_step=flops,
         keras_spec={"kind": "mlp", "size": size},
+        model=model,
+        net=net,
     )
 
 
@@ -276,19 +282,19 @@ class _RawCNN(torch.nn.Module):
         return self.fc(x.permute(0, 2, 3, 1).flatten(1))
 
 
-def cnn(size: int = 3200) -> Workload:
+def cnn(size: int = 3200, epsilon: float = 1e-7) -> Workload:
     """A CIFAR-shaped two-block convnet, channels-last, batch 64."""
     rng = np.random.default_rng(4)
     x = rng.random((size, 32, 32, 3), dtype=np.float32)
     y = rng.integers(0, 10, size=(size,)).astype("int64")
     model = _cnn_model()
     model.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
+        optimizer=keras.optimizers.Adam(1e-3, epsilon=epsilon),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
     net = _RawCNN(model)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=epsilon, fused=True)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
 
     def raw() -> Any:
@@ -309,6 +315,8 @@ def cnn(size: int = 3200) -> Workload:
         _fit_epoch(model, x, y, 64),
         raw,
         keras_spec={"kind": "cnn", "size": size},
+        model=model,
+        net=net,
     )
 
 

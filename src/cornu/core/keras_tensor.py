@@ -71,7 +71,9 @@ class KerasTensor:
 
     def _fake(self, batch_fill: int) -> torch.Tensor:
         shape = [batch_fill if d is None else d for d in self.shape]
-        return torch.empty(shape, dtype=config.torch_dtype(self.dtype))
+        return torch.empty(
+            shape, dtype=config.torch_dtype(self.dtype), device=config.device()
+        )
 
     # Operators dispatch to cornu.ops, which records them as graph nodes.
     def _op(self, name: str, *args: Any) -> Any:
@@ -111,6 +113,15 @@ class KerasTensor:
 
     def __mod__(self, o: Any) -> Any:
         return self._op("mod", self, o)
+
+    def __rmod__(self, o: Any) -> Any:
+        return self._op("mod", o, self)
+
+    def __xor__(self, o: Any) -> Any:
+        return self._op("logical_xor", self, o)
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        return self._op("round", self)
 
     def __pow__(self, o: Any) -> Any:
         return self._op("power", self, o)

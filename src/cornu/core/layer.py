@@ -27,7 +27,6 @@ from cornu.core.node import Node
 from cornu.core.operation import Operation, compute_spec
 from cornu.core.variable import Variable
 
-
 # Keys the base Layer writes itself in get_config.
 _BASE_KEYS = frozenset(
     {"name", "trainable", "dtype", "activity_regularizer", "autocast"}

@@ -154,11 +154,17 @@ def symbolic_op(fn: Any, class_name: str, args: tuple, kwargs: dict) -> Any:
     call_args: list[Any] = []
     call_kwargs: dict[str, Any] = {}
     static: dict[str, Any] = {}
+    params = bound.signature.parameters
+    has_varargs = any(p.kind is p.VAR_POSITIONAL for p in params.values())
     positional = True
     for pname, value in bound.arguments.items():
-        param = bound.signature.parameters[pname]
+        param = params[pname]
         if param.kind is param.VAR_POSITIONAL:
             call_args.extend(value)
+            continue
+        if has_varargs and param.kind is param.POSITIONAL_OR_KEYWORD:
+            # Before *args a plain argument must stay positional.
+            call_args.append(value)
             continue
         if param.kind is param.VAR_KEYWORD:
             static.update(value)

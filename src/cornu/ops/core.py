@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import functools
 import inspect
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -113,10 +114,6 @@ def convert_to_numpy(x: Any) -> np.ndarray:
 def is_tensor(x: Any) -> bool:
     """True for torch tensors (including cornu Variables)."""
     return isinstance(x, torch.Tensor)
-
-
-def _cast(x: Any, dtype: Any) -> Any:
-    return convert_to_tensor(x).to(config.torch_dtype(dtype))
 
 
 @keras_op("Cast")
@@ -296,12 +293,13 @@ def scatter_update(
     # Linearise the k leading coordinates so one index_reduce does the work.
     lead = x.shape[:k]
     strides = torch.tensor(
-        [int(torch.tensor(lead[i + 1 :]).prod()) for i in range(k)],
-        device=idx.device,
+        [math.prod(lead[i + 1 :]) for i in range(k)], device=idx.device
     )
     flat = (idx * strides).sum(-1)
     out = x.reshape(-1, *x.shape[k:]).clone()
-    out.index_reduce_(0, flat, upd.reshape(-1, *x.shape[k:]), _REDUCE[reduction])
+    src = upd.reshape(-1, *x.shape[k:])
+    index = flat.reshape(-1, *([1] * (src.ndim - 1))).expand_as(src)
+    out.scatter_reduce_(0, index, src, _REDUCE[reduction], include_self=True)
     return out.reshape(x.shape)
 
 
