@@ -116,8 +116,8 @@ def test_random_flip(layer_test: Any, keras_oracle: Any, mode: str) -> None:
         "vertical": [x.flip(1)],
         "horizontal_and_vertical": [x.flip(1).flip(2)],
     }[mode]
-    flipped = torch.stack([torch.equal(y[i], flips[0][i]) for i in range(64)])
-    kept = torch.stack([torch.equal(y[i], x[i]) for i in range(64)])
+    flipped = torch.tensor([torch.equal(y[i], flips[0][i]) for i in range(64)])
+    kept = torch.tensor([torch.equal(y[i], x[i]) for i in range(64)])
     assert bool((flipped | kept).all()) and 16 < int(flipped.sum()) < 48
     assert torch.equal(layer(x, training=False), x)
     # Keras applies our draw identically.

@@ -9,8 +9,15 @@ from cornu.layers.activations.prelu import PReLU
 from cornu.layers.activations.relu import ReLU
 from cornu.layers.activations.softmax import Softmax
 from cornu.layers.convolutional.conv1d import Conv1D
+from cornu.layers.convolutional.conv1d_transpose import Conv1DTranspose
 from cornu.layers.convolutional.conv2d import Conv2D
+from cornu.layers.convolutional.conv2d_transpose import Conv2DTranspose
 from cornu.layers.convolutional.conv3d import Conv3D
+from cornu.layers.convolutional.conv3d_transpose import Conv3DTranspose
+from cornu.layers.convolutional.depthwise_conv1d import DepthwiseConv1D
+from cornu.layers.convolutional.depthwise_conv2d import DepthwiseConv2D
+from cornu.layers.convolutional.separable_conv1d import SeparableConv1D
+from cornu.layers.convolutional.separable_conv2d import SeparableConv2D
 from cornu.layers.core.dense import Dense
 from cornu.layers.core.einsum_dense import EinsumDense
 from cornu.layers.core.embedding import Embedding
@@ -27,19 +34,85 @@ from cornu.layers.merging.minimum import Minimum, minimum
 from cornu.layers.merging.multiply import Multiply, multiply
 from cornu.layers.merging.subtract import Subtract, subtract
 from cornu.layers.normalization.batch_normalization import BatchNormalization
+from cornu.layers.normalization.group_normalization import GroupNormalization
 from cornu.layers.normalization.layer_normalization import LayerNormalization
+from cornu.layers.normalization.rms_normalization import RMSNormalization
+from cornu.layers.normalization.spectral_normalization import SpectralNormalization
+from cornu.layers.normalization.unit_normalization import UnitNormalization
+from cornu.layers.pooling.adaptive_average_pooling1d import AdaptiveAveragePooling1D
+from cornu.layers.pooling.adaptive_average_pooling2d import AdaptiveAveragePooling2D
+from cornu.layers.pooling.adaptive_average_pooling3d import AdaptiveAveragePooling3D
+from cornu.layers.pooling.adaptive_max_pooling1d import AdaptiveMaxPooling1D
+from cornu.layers.pooling.adaptive_max_pooling2d import AdaptiveMaxPooling2D
+from cornu.layers.pooling.adaptive_max_pooling3d import AdaptiveMaxPooling3D
 from cornu.layers.pooling.average_pooling1d import AveragePooling1D, AvgPool1D
 from cornu.layers.pooling.average_pooling2d import AveragePooling2D, AvgPool2D
 from cornu.layers.pooling.average_pooling3d import AveragePooling3D, AvgPool3D
+from cornu.layers.pooling.global_average_pooling1d import (
+    GlobalAveragePooling1D,
+    GlobalAvgPool1D,
+)
+from cornu.layers.pooling.global_average_pooling2d import (
+    GlobalAveragePooling2D,
+    GlobalAvgPool2D,
+)
+from cornu.layers.pooling.global_average_pooling3d import (
+    GlobalAveragePooling3D,
+    GlobalAvgPool3D,
+)
+from cornu.layers.pooling.global_max_pooling1d import (
+    GlobalMaxPool1D,
+    GlobalMaxPooling1D,
+)
+from cornu.layers.pooling.global_max_pooling2d import (
+    GlobalMaxPool2D,
+    GlobalMaxPooling2D,
+)
+from cornu.layers.pooling.global_max_pooling3d import (
+    GlobalMaxPool3D,
+    GlobalMaxPooling3D,
+)
 from cornu.layers.pooling.max_pooling1d import MaxPool1D, MaxPooling1D
 from cornu.layers.pooling.max_pooling2d import MaxPool2D, MaxPooling2D
 from cornu.layers.pooling.max_pooling3d import MaxPool3D, MaxPooling3D
+from cornu.layers.preprocessing.category_encoding import CategoryEncoding
+from cornu.layers.preprocessing.center_crop import CenterCrop
+from cornu.layers.preprocessing.discretization import Discretization
+from cornu.layers.preprocessing.normalization import Normalization
+from cornu.layers.preprocessing.random_flip import RandomFlip
+from cornu.layers.preprocessing.random_rotation import RandomRotation
+from cornu.layers.preprocessing.random_zoom import RandomZoom
+from cornu.layers.preprocessing.rescaling import Rescaling
+from cornu.layers.preprocessing.resizing import Resizing
+from cornu.layers.regularization.activity_regularization import ActivityRegularization
+from cornu.layers.regularization.alpha_dropout import AlphaDropout
 from cornu.layers.regularization.dropout import Dropout
+from cornu.layers.regularization.gaussian_dropout import GaussianDropout
+from cornu.layers.regularization.gaussian_noise import GaussianNoise
+from cornu.layers.regularization.spatial_dropout import (
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
+from cornu.layers.reshaping.cropping1d import Cropping1D
+from cornu.layers.reshaping.cropping2d import Cropping2D
+from cornu.layers.reshaping.cropping3d import Cropping3D
 from cornu.layers.reshaping.flatten import Flatten
 from cornu.layers.reshaping.permute import Permute
 from cornu.layers.reshaping.repeat_vector import RepeatVector
 from cornu.layers.reshaping.reshape import Reshape
+from cornu.layers.reshaping.up_sampling1d import UpSampling1D
+from cornu.layers.reshaping.up_sampling2d import UpSampling2D
+from cornu.layers.reshaping.up_sampling3d import UpSampling3D
+from cornu.layers.reshaping.zero_padding1d import ZeroPadding1D
+from cornu.layers.reshaping.zero_padding2d import ZeroPadding2D
+from cornu.layers.reshaping.zero_padding3d import ZeroPadding3D
 
 Convolution1D = Conv1D
 Convolution2D = Conv2D
 Convolution3D = Conv3D
+Convolution1DTranspose = Conv1DTranspose
+Convolution2DTranspose = Conv2DTranspose
+Convolution3DTranspose = Conv3DTranspose
+SeparableConvolution1D = SeparableConv1D
+SeparableConvolution2D = SeparableConv2D

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -98,7 +98,7 @@ class SpectralNormalization(Layer):
         if not kernel.any():
             return  # Keras leaves an all-zero kernel (sigma = 0) alone.
         weights = kernel.reshape(-1, kernel.shape[-1])  # (fan_in, units)
-        u = self.vector_u
+        u: torch.Tensor = self.vector_u
         for _ in range(self.power_iterations):
             v = _l2_normalize(u @ weights.T)  # (1, fan_in)
             u = _l2_normalize(v @ weights)  # (1, units)
@@ -120,4 +120,4 @@ class SpectralNormalization(Layer):
     def from_config(cls, config: dict[str, Any]) -> SpectralNormalization:
         config = dict(config)
         config["layer"] = deserialize_keras_object(config["layer"])
-        return super().from_config(config)
+        return cast(SpectralNormalization, super().from_config(config))

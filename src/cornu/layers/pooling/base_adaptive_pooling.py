@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -43,7 +44,9 @@ class BaseAdaptivePooling(Layer):
         )
         self.data_format = conv_utils.normalize_data_format(data_format)
         self.input_spec = InputSpec(ndim=self.rank + 2)
-        self._pool = (_AVG if self.mode == "average" else _MAX)[self.rank]
+        self._pool: Callable[..., torch.Tensor] = (
+            _AVG if self.mode == "average" else _MAX
+        )[self.rank]
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         channels_last = self.data_format == "channels_last"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -174,9 +174,8 @@ class Discretization(Layer):
         boundaries = config.pop("bin_boundaries", None)
         if config.get("num_bins") is None:
             config["bin_boundaries"] = boundaries
-            return super().from_config(config)
-        layer = super().from_config(config)
-        assert isinstance(layer, Discretization)
+            return cast(Discretization, super().from_config(config))
+        layer = cast(Discretization, super().from_config(config))
         layer.bin_boundaries = boundaries
         return layer
 

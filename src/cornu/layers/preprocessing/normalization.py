@@ -51,6 +51,9 @@ class Normalization(Layer):
     [[-1.0], [1.0]]
     """
 
+    _given_mean: torch.Tensor
+    _given_variance: torch.Tensor
+
     def __init__(
         self,
         axis: int | tuple[int, ...] | list[int] | None = -1,

@@ -37,6 +37,9 @@ class Rescaling(Layer):
     [0.0, 1.0]
     """
 
+    _scale: torch.Tensor
+    _offset: torch.Tensor
+
     def __init__(self, scale: Any, offset: Any = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.scale = scale

@@ -15,12 +15,12 @@ def check_fraction(layer: str, name: str, value: Any) -> float:
     if (
         not isinstance(value, numbers.Real)
         or isinstance(value, bool)
-        or not 0 <= value <= 1
+        or not 0 <= float(value) <= 1
     ):
         raise ValueError(
             f"{layer} `{name}` must be a number in [0, 1], received: {name}={value!r}."
         )
-    return value
+    return float(value)
 
 
 def standard_normal_like(

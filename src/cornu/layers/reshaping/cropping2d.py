@@ -26,7 +26,7 @@ class Cropping2D(BaseCropping):
 
     Example:
     >>> import numpy as np
-    >>> layer = Cropping2D(((1, 0), 2))
+    >>> layer = Cropping2D(((1, 0), (2, 2)))
     >>> tuple(layer(np.ones((1, 6, 6, 3), "float32")).shape)
     (1, 5, 2, 3)
     """

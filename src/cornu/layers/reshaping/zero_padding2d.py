@@ -26,7 +26,7 @@ class ZeroPadding2D(BaseZeroPadding):
 
     Example:
     >>> import numpy as np
-    >>> tuple(ZeroPadding2D(((1, 0), 2))(np.ones((1, 4, 4, 3), "float32")).shape)
+    >>> tuple(ZeroPadding2D(((1, 0), (2, 2)))(np.ones((1, 4, 4, 3), "float32")).shape)
     (1, 5, 8, 3)
     """
 
