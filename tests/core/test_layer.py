@@ -203,7 +203,7 @@ def test_tracks_layers_in_lists_and_dicts():
     block = Block()
     block(np.ones((2, 4), "float32"))
     assert len(block.trainable_weights) == 6
-    assert "stack.0.kernel" in block.state_dict()
+    assert "stack_0.kernel" in block.state_dict()
 
 
 def test_default_get_config_of_subclass_records_init_args():

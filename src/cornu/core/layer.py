@@ -114,6 +114,10 @@ class Layer(Operation, torch.nn.Module):
         **kwargs: Any,
     ) -> None:
         torch.nn.Module.__init__(self)
+        if kwargs.pop("quantization_config", None) is not None:
+            raise NotImplementedError(
+                f"{type(self).__name__}: `quantization_config` is not supported yet."
+            )
         input_shape = kwargs.pop("input_shape", None)
         input_dim = kwargs.pop("input_dim", None)
         batch_size = kwargs.pop("batch_size", None)
@@ -630,13 +634,13 @@ class Layer(Operation, torch.nn.Module):
 
     def _track_collection(self, name: str, value: Any) -> None:
         # Layers and weights held in lists or dicts are registered under
-        # "name.key", the names torch.nn.ModuleList/ModuleDict would give.
+        # "name_key" (torch refuses dots in module names).
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for key, item in items:
             if isinstance(item, torch.nn.Module):
-                self._modules[f"{name}.{key}"] = item
+                self._modules[f"{name}_{key}"] = item
             elif isinstance(item, torch.nn.Parameter):
-                self._parameters[f"{name}.{key}"] = item
+                self._parameters[f"{name}_{key}"] = item
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

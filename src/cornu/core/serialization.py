@@ -299,14 +299,18 @@ def _is_cornu_object(obj: Any) -> bool:
 def deserialize_keras_object(
     config: Any,
     custom_objects: dict[str, Any] | None = None,
-    safe_mode: bool = True,
+    safe_mode: bool | None = None,
     **kwargs: Any,
 ) -> Any:
     """Rebuilds an object from Keras's serialization schema.
 
     Classes are found by name among `custom_objects`, registered objects and
     cornu's own namespaces; nothing named in `config` is imported or run.
+    `safe_mode=None` (the default) follows the enclosing `load_model` call
+    (safe unless it passed `safe_mode=False`), as in Keras.
     """
+    if safe_mode is None:
+        safe_mode = in_safe_mode()
     if config is None or isinstance(config, (bool, int, float)):
         return config
     if isinstance(config, str):

@@ -177,8 +177,8 @@ class Variable(torch.nn.Parameter):
             self.sub_(torch.as_tensor(value, device=self.device, dtype=self.dtype))
         return self
 
-    def numpy(self) -> np.ndarray:  # type: ignore[override]
-        return self.detach().cpu().numpy()
+    def numpy(self, *, force: bool = False) -> np.ndarray:  # type: ignore[override]
+        return self.detach().cpu().numpy(force=force)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         out = self.numpy()

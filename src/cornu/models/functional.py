@@ -88,6 +88,80 @@ def map_graph(
     return order, ops
 
 
+def keras_operation_order(model: Any) -> list[Any]:
+    """The operations of a functional model in Keras's order.
+
+    Keras orders a graph's operations by depth (distance from the outputs,
+    deepest first) and, within one depth, by the order in which a
+    depth-first walk from the outputs first meets them. The weights file
+    numbers same-class layers in that order, so cornu computes it the same
+    way, whatever order it keeps internally.
+
+    Args:
+        model: a functional model (with `inputs` and `outputs`).
+
+    Returns:
+        The operations, inputs first.
+    """
+    inputs = list(model.inputs)
+    outputs = list(model.outputs)
+    input_ids = {id(t) for t in inputs}
+    finished: set[int] = set()
+    in_progress: set[int] = set()
+    ordered_nodes: list[Any] = []
+    first_seen: dict[int, int] = {}
+
+    def visit(tensor: Any) -> None:
+        history = getattr(tensor, "_keras_history", None)
+        if history is None:
+            return
+        op, node_index, _ = history
+        node = op._inbound_nodes[node_index]
+        if id(node) in finished:
+            return
+        if not node.is_input and id(tensor) in input_ids:
+            finished.add(id(node))
+            return
+        if id(node) in in_progress:
+            raise ValueError(f"The graph has a cycle through operation {op.name!r}.")
+        first_seen.setdefault(id(op), len(first_seen))
+        in_progress.add(id(node))
+        if not node.is_input:
+            for t in node.input_tensors:
+                visit(t)
+        finished.add(id(node))
+        in_progress.discard(id(node))
+        ordered_nodes.append(node)
+
+    for t in outputs:
+        visit(t)
+
+    in_graph = {id(n) for n in ordered_nodes}
+    node_depth: dict[int, int] = {}
+    op_depth: dict[int, int] = {}
+    ops: dict[int, Any] = {}
+    for node in reversed(ordered_nodes):
+        op = node.operation
+        depth = max(node_depth.setdefault(id(node), 0), op_depth.get(id(op), 0))
+        op_depth[id(op)] = depth
+        ops[id(op)] = op
+        node_depth[id(node)] = depth
+        for parent in node.parent_nodes:
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    for t in inputs:
+        history = getattr(t, "_keras_history", None)
+        if history is None:
+            continue
+        op = history[0]
+        if id(op) not in op_depth and op._inbound_nodes[history[1]].is_input:
+            # An input no output depends on: Keras still lists its InputLayer.
+            op_depth[id(op)] = 0
+            ops[id(op)] = op
+            first_seen[id(op)] = -1
+    return sorted(ops.values(), key=lambda op: (-op_depth[id(op)], first_seen[id(op)]))
+
+
 class _Step:
     """One node, compiled for execution: which slots feed it, which it fills."""
 
@@ -180,9 +254,11 @@ class Functional(Model):
         self._outputs_struct = outputs
         self.inputs = tree.flatten(inputs)
         self.outputs = tree.flatten(outputs)
-        nodes, ops = map_graph(self.inputs, self.outputs)
+        nodes, _ = map_graph(self.inputs, self.outputs)
         self._nodes = nodes
-        self._operations = ops
+        # Keras's order (depth, then first use): `layers`, `get_weights` and
+        # the weights file follow it.
+        self._operations = ops = keras_operation_order(self)
         for op in ops:
             if isinstance(op, torch.nn.Module):
                 self._modules[op.name] = op
@@ -354,6 +430,17 @@ class Functional(Model):
             op, index, tensor_index = t._keras_history  # type: ignore[misc]
             return [op.name, reindex[(id(op), index)], tensor_index]
 
+        def arg_ref(t: KerasTensor) -> list[Any]:
+            # Inside `inbound_nodes`, Keras numbers a nested model's calls
+            # without its own first node (unlike `input_layers`/`output_layers`).
+            name, index, tensor_index = tensor_ref(t)
+            op = t._keras_history[0]  # type: ignore[index]
+            return [
+                name,
+                index - (1 if isinstance(op, Functional) else 0),
+                tensor_index,
+            ]
+
         def ser_arg(x: Any) -> Any:
             if isinstance(x, KerasTensor):
                 return {
@@ -361,7 +448,7 @@ class Functional(Model):
                     "config": {
                         "shape": list(x.shape),
                         "dtype": x.dtype,
-                        "keras_history": tensor_ref(x),
+                        "keras_history": arg_ref(x),
                     },
                 }
             return serialization.serialize_keras_object(x)
@@ -468,7 +555,10 @@ def functional_from_config(
 
     def resolve(x: Any) -> Any:
         if isinstance(x, dict) and x.get("class_name") == "__keras_tensor__":
-            t = tensor_for(x["config"]["keras_history"])
+            name, node_index, tensor_index = x["config"]["keras_history"]
+            if isinstance(created.get(name), Functional):
+                node_index += 1  # see `arg_ref` in get_config
+            t = tensor_for([name, node_index, tensor_index])
             if t is None:
                 raise _NotReady
             return t

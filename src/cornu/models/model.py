@@ -124,6 +124,60 @@ class Model(Trainer, Layer):
             return functional_from_config(target, config, custom_objects)
         return super().from_config(config)  # type: ignore[return-value]
 
+    # -- saving and export (implemented in cornu.saving / cornu.export) ---------
+    def save(self, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
+        """Saves the model to a `.keras` archive (see `keras.saving.save_model`)."""
+        from cornu.saving.saving_api import save_model
+
+        save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(
+        self, filepath: Any, overwrite: bool = True, **kwargs: Any
+    ) -> None:
+        """Saves the weights to `.weights.h5` or `.safetensors` (atomically)."""
+        from cornu.saving.saving_api import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite, **kwargs)
+
+    def load_weights(
+        self, filepath: Any, skip_mismatch: bool = False, **kwargs: Any
+    ) -> None:
+        """Loads weights from `.weights.h5`, `.keras` or `.safetensors`, atomically."""
+        from cornu.saving.saving_api import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The model's config as JSON (rebuild it with `keras.models.model_from_json`)."""
+        import json
+
+        from cornu.core.serialization import serialize_keras_object
+
+        return json.dumps(serialize_keras_object(self), **kwargs)
+
+    def export(
+        self,
+        filepath: Any,
+        format: str | None = None,
+        verbose: bool | None = None,
+        input_signature: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Exports to ONNX, `torch.export` (`.pt2`) or ExecuTorch, then verifies it.
+
+        See `cornu.export.export_model`; returns its `ExportResult`.
+        """
+        from cornu.export import export_model
+
+        return export_model(
+            self,
+            filepath,
+            format=format,
+            verbose=verbose,
+            input_signature=input_signature,
+            **kwargs,
+        )
+
 
 def _is_tensor_struct(x: Any) -> bool:
     if isinstance(x, KerasTensor):
