@@ -223,4 +223,4 @@ def _unique(name: str, used: dict[str, int]) -> str:
     return name
 
 
-__all__ = ["Saveable", "walk", "keras_operation_order", "is_optimizer"]
+__all__ = ["Saveable", "walk", "is_optimizer"]
