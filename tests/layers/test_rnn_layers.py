@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+import cornu as keras
 from cornu.core.layer import Layer
 from cornu.core.serialization import CustomObjectScope
 from cornu.layers.core.embedding import Embedding
@@ -244,8 +245,6 @@ def test_masked_steps_carry_state_and_output() -> None:
 
 
 def test_masking_layer_in_sequential_model() -> None:
-    import cornu as keras
-
     model = keras.Sequential([keras.Input((5, 4)), keras.layers.Masking(0.0), LSTM(3)])
     x = _x((2, 5, 4))
     x[1, 3:] = 0.0
@@ -297,8 +296,6 @@ def test_stateful_carries_and_resets() -> None:
 
 
 def test_stateful_needs_a_fixed_batch_size() -> None:
-    import cornu as keras
-
     with pytest.raises(ValueError, match="stateful, so its batch size must be fixed"):
         GRU(3, stateful=True)(keras.Input((4, 5)))
 
@@ -315,10 +312,10 @@ def test_stacked_cells_states_follow_keras(keras_oracle: Any) -> None:
     theirs.set_weights(ours.get_weights())
     got, want = ours(x), theirs(x)
     assert len(got) == len(want) == 3
+
     def flat(s):
-        return [
-            t for part in s for t in (part if isinstance(part, list) else [part])
-        ]  # noqa: E731
+        return [t for part in s for t in (part if isinstance(part, list) else [part])]  # noqa: E731
+
     for g, w in zip(flat(got), flat(want)):
         np.testing.assert_allclose(g.detach().numpy(), w.detach().numpy(), **TOL)
 
@@ -356,5 +353,9 @@ def test_errors() -> None:
         ValueError, match=r"expects inputs with ndim=3, received ndim=2"
     ):
         LSTM(3)(np.ones((2, 4), "float32"))
+    with pytest.raises(
+        ValueError, match="cannot unroll: the time dimension is undefined"
+    ):
+        SimpleRNN(3, unroll=True)(keras.Input((None, 4)))
     with pytest.raises(ValueError, match="needs the step loop"):
         LSTM(3, activation="relu", use_cudnn=True)(_x())

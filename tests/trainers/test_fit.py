@@ -350,3 +350,27 @@ def test_regularization_losses_join_the_training_loss():
     ce = torch.nn.functional.cross_entropy(logits, torch.from_numpy(labels))
     penalty = 0.5 * (model.layers[0].kernel.detach() ** 2).sum()
     np.testing.assert_allclose(total, float(ce + penalty), rtol=1e-5)
+
+
+def test_jit_compile_true_trains_like_eager():
+    x, labels = _data(n=64)
+    results = []
+    for jit in (False, True):
+        keras.utils.set_random_seed(3)
+        model = _model(activation=None)
+        model.compile(
+            optimizer=keras.optimizers.SGD(0.1),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            jit_compile=jit,
+        )
+        assert model.jit_compile is jit
+        model.fit(x, labels, batch_size=32, epochs=1, shuffle=False, verbose=0)
+        results.append(model.get_weights())
+    for eager, compiled in zip(*results):
+        np.testing.assert_allclose(compiled, eager, rtol=1e-5, atol=1e-6)
+
+
+def test_jit_compile_auto_is_off_on_cpu():
+    model = _model()
+    model.compile(optimizer="sgd", loss="mse")
+    assert model.jit_compile is (keras.config.device().type == "cuda")

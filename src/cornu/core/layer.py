@@ -447,13 +447,10 @@ class Layer(Operation, torch.nn.Module):
         return (first, *args[1:])
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not args:
+            args, kwargs = self._first_from_kwargs(kwargs)
         if any_symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs)
-        if not args:
-            raise ValueError(
-                f'Layer "{self.name}" ({type(self).__name__}) was called '
-                "without inputs; pass them as the first argument."
-            )
         first = args[0]
         if not isinstance(first, torch.Tensor) or (
             self.autocast
@@ -478,6 +475,10 @@ class Layer(Operation, torch.nn.Module):
             if not self._call_has_training:
                 del kwargs["training"]
         previous_mask = getattr(first, "_keras_mask", None)
+        if previous_mask is None and type(first) is list and self._call_has_mask:
+            masks = [getattr(x, "_keras_mask", None) for x in first]
+            if any(m is not None for m in masks):
+                previous_mask = masks
         if (
             self._call_has_mask
             and previous_mask is not None
@@ -521,6 +522,18 @@ class Layer(Operation, torch.nn.Module):
             # Through torch's own call, so module hooks (FSDP's among them) run.
             return torch.nn.Module.__call__(self, *args, **kwargs)
         return self.call(*args, **kwargs)
+
+    def _first_from_kwargs(self, kwargs: dict) -> tuple[tuple, dict]:
+        """For keyword-only calls (`mha(query=q, value=v)`): the first `call`
+        parameter moves to the front, as Keras allows."""
+        params = list(inspect.signature(self.call).parameters)
+        if not params or params[0] not in kwargs:
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}) was called '
+                "without inputs; pass them as the first argument."
+            )
+        kwargs = dict(kwargs)
+        return (kwargs.pop(params[0]),), kwargs
 
     def _maybe_build(self, first: Any) -> None:
         shapes = tree.map_structure(_shape_of, first)

@@ -208,7 +208,7 @@ def serialize_keras_object(obj: Any) -> Any:
     registered = _GLOBAL_CUSTOM_NAMES.get(cls)
     out: dict[str, Any] = {
         "module": None if registered else public_module(cls),
-        "class_name": cls.__name__,
+        "class_name": cls.__dict__.get("_keras_class_name", cls.__name__),
         "config": _serialize_config(obj.get_config()),
         "registered_name": registered,
     }

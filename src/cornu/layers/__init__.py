@@ -8,6 +8,13 @@ from cornu.layers.activations.leaky_relu import LeakyReLU
 from cornu.layers.activations.prelu import PReLU
 from cornu.layers.activations.relu import ReLU
 from cornu.layers.activations.softmax import Softmax
+from cornu.layers.attention.additive_attention import AdditiveAttention
+from cornu.layers.attention.attention import Attention
+from cornu.layers.attention.grouped_query_attention import (
+    GroupedQueryAttention,
+    GroupQueryAttention,
+)
+from cornu.layers.attention.multi_head_attention import MultiHeadAttention
 from cornu.layers.convolutional.conv1d import Conv1D
 from cornu.layers.convolutional.conv1d_transpose import Conv1DTranspose
 from cornu.layers.convolutional.conv2d import Conv2D
@@ -107,6 +114,19 @@ from cornu.layers.reshaping.up_sampling3d import UpSampling3D
 from cornu.layers.reshaping.zero_padding1d import ZeroPadding1D
 from cornu.layers.reshaping.zero_padding2d import ZeroPadding2D
 from cornu.layers.reshaping.zero_padding3d import ZeroPadding3D
+from cornu.layers.rnn.bidirectional import Bidirectional
+from cornu.layers.rnn.conv_lstm1d import ConvLSTM1D
+from cornu.layers.rnn.conv_lstm2d import ConvLSTM2D
+from cornu.layers.rnn.conv_lstm3d import ConvLSTM3D
+from cornu.layers.rnn.gru import GRU
+from cornu.layers.rnn.gru_cell import GRUCell
+from cornu.layers.rnn.lstm import LSTM
+from cornu.layers.rnn.lstm_cell import LSTMCell
+from cornu.layers.rnn.rnn import RNN
+from cornu.layers.rnn.simple_rnn import SimpleRNN
+from cornu.layers.rnn.simple_rnn_cell import SimpleRNNCell
+from cornu.layers.rnn.stacked_rnn_cells import StackedRNNCells
+from cornu.layers.rnn.time_distributed import TimeDistributed
 
 Convolution1D = Conv1D
 Convolution2D = Conv2D

@@ -236,9 +236,11 @@ def _to_tensor(
     arr: np.ndarray, stored: np.dtype | str, target: torch.Tensor
 ) -> torch.Tensor:
     if stored == "bfloat16":
-        t = torch.from_numpy(np.ascontiguousarray(arr)).view(torch.bfloat16)
+        t = torch.from_numpy(np.ascontiguousarray(arr).reshape(arr.shape)).view(
+            torch.bfloat16
+        )
     else:
-        t = torch.from_numpy(np.ascontiguousarray(arr))
+        t = torch.from_numpy(np.ascontiguousarray(arr).reshape(arr.shape))
     return t.to(dtype=target.dtype, device=target.device)
 
 
@@ -256,9 +258,9 @@ def _read_custom(saveable: Saveable, datasets: dict[str, Any], where: str) -> di
             )
         arr = _read(ds, stored, f"{where}/{key}")
         if stored == "bfloat16":
-            store[key] = torch.from_numpy(np.ascontiguousarray(arr)).view(
-                torch.bfloat16
-            )
+            store[key] = torch.from_numpy(
+                np.ascontiguousarray(arr).reshape(arr.shape)
+            ).view(torch.bfloat16)
         else:
             store[key] = arr
     return store

@@ -54,6 +54,12 @@ class Attention(Layer):
     torch.Size([2, 3, 4])
     """
 
+    use_scale: bool
+    score_mode: str
+    dropout: float
+    seed: int | None
+    seed_generator: random.SeedGenerator
+
     def __init__(
         self,
         use_scale: bool = False,
@@ -63,15 +69,15 @@ class Attention(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        name = type(self).__name__
+        owner = type(self).__name__
         if score_mode not in ("dot", "concat"):
             raise ValueError(
-                f"{name} `score_mode` must be 'dot' or 'concat', received: "
+                f"{owner} `score_mode` must be 'dot' or 'concat', received: "
                 f"score_mode={score_mode!r}."
             )
         if not isinstance(dropout, numbers.Real) or not 0 <= dropout <= 1:
             raise ValueError(
-                f"{name} `dropout` must be a number in [0, 1], received: "
+                f"{owner} `dropout` must be a number in [0, 1], received: "
                 f"dropout={dropout!r}."
             )
         self.use_scale = use_scale

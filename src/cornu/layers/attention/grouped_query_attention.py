@@ -16,7 +16,7 @@ from cornu.layers.core.einsum_dense import EinsumDense
 from cornu.layers.regularization.dropout import Dropout
 
 
-class GroupQueryAttention(Layer):
+class GroupedQueryAttention(Layer):
     """Grouped-query attention (Ainslie et al., 2023).
 
     `num_query_heads` query heads share `num_key_value_heads` key/value
@@ -70,10 +70,32 @@ class GroupQueryAttention(Layer):
         num_query_heads, Tq, Tv)`.
 
     Example:
-    >>> gqa = GroupQueryAttention(head_dim=4, num_query_heads=4, num_key_value_heads=2)
+    >>> gqa = GroupedQueryAttention(head_dim=4, num_query_heads=4, num_key_value_heads=2)
     >>> gqa(np.ones((2, 3, 8), "float32"), np.ones((2, 5, 8), "float32")).shape
     torch.Size([2, 3, 8])
     """
+
+    # The class name Keras writes in configs (see the alias at the end).
+    _keras_class_name = "GroupQueryAttention"
+
+    head_dim: int
+    num_query_heads: int
+    num_key_value_heads: int
+    num_repeats: int
+    dropout: float
+    use_bias: bool
+    use_gate: bool
+    sliding_window: int | None
+    flash_attention: bool | None
+    kernel_initializer: Any
+    bias_initializer: Any
+    kernel_regularizer: Any
+    bias_regularizer: Any
+    projection_regularizer: Any
+    kernel_constraint: Any
+    bias_constraint: Any
+    seed: int | None
+    _inverse_sqrt_head_dim: float
 
     def __init__(
         self,
@@ -375,6 +397,6 @@ class GroupQueryAttention(Layer):
         }
 
 
-# Keras's class name is `GroupedQueryAttention`, exported (and serialized) as
-# `GroupQueryAttention`.
-GroupedQueryAttention = GroupQueryAttention
+# Keras's public name. (Keras's class is `GroupedQueryAttention`, which names
+# its group in weight files, but its configs say `GroupQueryAttention`.)
+GroupQueryAttention = GroupedQueryAttention

@@ -126,6 +126,25 @@ class MultiHeadAttention(Layer):
     torch.Size([2, 3, 8])
     """
 
+    num_heads: int
+    key_dim: int
+    value_dim: int
+    dropout: float
+    use_bias: bool
+    use_gate: bool
+    partial_output_shape: tuple[int, ...] | None
+    attention_axes: tuple[int, ...] | None
+    sliding_window: int | None
+    flash_attention: bool | None
+    kernel_initializer: Any
+    bias_initializer: Any
+    kernel_regularizer: Any
+    bias_regularizer: Any
+    projection_regularizer: Any
+    kernel_constraint: Any
+    bias_constraint: Any
+    seed: int | None
+
     def __init__(
         self,
         num_heads: int,
@@ -206,7 +225,7 @@ class MultiHeadAttention(Layer):
         self,
         equation: str,
         bias_axes: str,
-        shape: list,
+        shape: tuple,
         name: str,
         activation: str | None = None,
     ) -> EinsumDense:
@@ -235,7 +254,7 @@ class MultiHeadAttention(Layer):
         activation: str | None = None,
     ) -> EinsumDense:
         equation, bias_axes, rank = projection_equation(len(shape) - 1, 1, 2)
-        out = [None] * (rank - 3) + [heads, dim]
+        out = (*[None] * (rank - 3), heads, dim)
         return self._dense(equation, bias_axes, out, name, activation)
 
     def build(
@@ -265,10 +284,10 @@ class MultiHeadAttention(Layer):
         )
         self.key_dense._build_with(key_shape)
         if self.use_gate:
-            self.gate_dense = self._projection(
+            self._gate_dense = self._projection(
                 query_shape, self.num_heads, self.value_dim, "gate", "sigmoid"
             )
-            self.gate_dense._build_with(query_shape)
+            self._gate_dense._build_with(query_shape)
         self.value_dense = self._projection(
             value_shape, self.num_heads, self.value_dim, "value"
         )
@@ -291,7 +310,7 @@ class MultiHeadAttention(Layer):
         self.output_dense = self._dense(
             equation,
             bias_axes,
-            [None] * (out_rank - 1 - len(out_shape)) + list(out_shape),
+            (*[None] * (out_rank - 1 - len(out_shape)), *out_shape),
             "attention_output",
         )
         self.output_dense._build_with(
@@ -352,7 +371,7 @@ class MultiHeadAttention(Layer):
         query = query * self._inverse_sqrt_key_dim
         scores = torch.einsum(self._dot_equation, key, query)
         if mask is not None:
-            at = -2 * len(self.attention_axes) - 1  # before the query axes
+            at = -2 * len(self._softmax_axes) - 1  # before the query axes
             while mask.dim() < scores.dim():
                 mask = mask.unsqueeze(at)
         scores = attention_masks.masked_softmax(scores, mask, self._softmax_axes)
@@ -403,7 +422,7 @@ class MultiHeadAttention(Layer):
                 use_causal_mask,
                 self.sliding_window,
             )
-        gate = self.gate_dense(query) if self.use_gate else None
+        gate = self._gate_dense(query) if self.use_gate else None
         q = self.query_dense(query)  # (B, Tq, heads, key_dim)
         k = self.key_dense(key)  # (B, Tv, heads, key_dim)
         v = self.value_dense(value)  # (B, Tv, heads, value_dim)

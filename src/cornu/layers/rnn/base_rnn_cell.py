@@ -138,7 +138,7 @@ class BaseRNNCell(Layer, DropoutRNNCell):
             return [h * m for m in mask]
         return [h * mask] * self.gates
 
-    def get_initial_state(self, batch_size: int | None = None) -> list[torch.Tensor]:
+    def get_initial_state(self, batch_size: int) -> list[torch.Tensor]:
         """Zero states, one `(batch_size, size)` tensor per entry of `state_size`."""
         sizes = (
             self.state_size if isinstance(self.state_size, list) else [self.state_size]

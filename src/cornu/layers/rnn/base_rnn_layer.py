@@ -77,7 +77,7 @@ class FusedCellRNN(CellRNN):
     the step loop would (the base of `LSTM` and `GRU`)."""
 
     _kind = ""  # "lstm" or "gru", for `fused_rnn`
-    _cell_class: type = Layer
+    _cell_class: Any = None
     use_cudnn: str | bool = "auto"
 
     def _fusable(self, training: bool | None) -> bool:

@@ -59,6 +59,9 @@ class Bidirectional(Layer):
     torch.Size([2, 3, 8])
     """
 
+    forward_layer: Any
+    backward_layer: Any
+
     def __init__(
         self,
         layer: Layer,

@@ -204,7 +204,7 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
             return (batch_size, *spatial, self.filters)
         return (batch_size, self.filters, *spatial)
 
-    def get_initial_state(self, batch_size: int | None = None) -> list[torch.Tensor]:
+    def get_initial_state(self, batch_size: int) -> list[torch.Tensor]:
         shape = self.state_shape(batch_size)
         device = self.kernel.device
         dtype = self._compute_torch_dtype

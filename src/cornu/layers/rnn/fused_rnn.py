@@ -119,7 +119,9 @@ def _run(
     out, _ = rnn_utils.pad_packed_sequence(
         out_packed, batch_first=True, total_length=x.shape[1]
     )
-    return out, [s.index_select(1, packed.unsorted_indices)[0] for s in finals]
+    unsort = packed.unsorted_indices
+    assert unsort is not None
+    return out, [s.index_select(1, unsort)[0] for s in finals]
 
 
 def fused_rnn(

@@ -68,7 +68,7 @@ class StackedRNNCells(Layer):
     def output_size(self) -> int:
         return _output_size(self.cells[-1])
 
-    def get_initial_state(self, batch_size: int | None = None) -> list[Any]:
+    def get_initial_state(self, batch_size: int) -> list[Any]:
         states: list[Any] = []
         for cell in self.cells:
             make = getattr(cell, "get_initial_state", None)
