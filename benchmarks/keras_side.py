@@ -81,15 +81,32 @@ def _build(kind: str, size: int) -> tuple[Callable[[], Any], int]:
         return lambda: model.fit(x, y, batch_size=64, epochs=1, verbose=0), math.ceil(
             size / 64
         )
+    if kind == "rnn":
+        x = rng.integers(1, 1000, size=(size, 100))
+        y = rng.integers(0, 2, size=(size, 1)).astype("float32")
+        model = keras.Sequential(
+            [
+                keras.Input((100,), dtype="int64"),
+                layers.Embedding(1000, 32),
+                layers.LSTM(64),
+                layers.Dense(1),
+            ]
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-3),
+            loss=keras.losses.BinaryCrossentropy(from_logits=True),
+            metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)],
+        )
+        return lambda: model.fit(x, y, batch_size=64, epochs=1, verbose=0), math.ceil(size / 64)
     raise ValueError(f"unknown workload {kind!r}")
 
 
-DEFAULT_SIZES = {"tiny": 16384, "mlp": 12800, "predict": 25600, "cnn": 3200}
+DEFAULT_SIZES = {"tiny": 16384, "mlp": 12800, "predict": 25600, "cnn": 3200, "rnn": 1280}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--workloads", default="tiny,mlp,cnn,predict")
+    parser.add_argument("--workloads", default="tiny,mlp,cnn,predict,rnn")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()

@@ -89,12 +89,52 @@ def matmul_gflops() -> float:
     return 2 * 1024**3 * n / (time.perf_counter() - start) / 1e9
 
 
+def compile_times(names: list[str], scale: float) -> list[dict[str, Any]]:
+    """`jit_compile=True`: seconds to the first step, then steady time per step."""
+    import workloads as wl
+
+    out = []
+    for name in names:
+        factory = wl.WORKLOADS[name]
+        default = factory.__defaults__[0]  # type: ignore[index]
+        size = max(256, int(default * scale))
+        row: dict[str, Any] = {"name": name}
+        for jit in (False, True):
+            workload = factory(size)
+            model = workload.model
+            model.jit_compile = jit
+            x, y = workload.arrays
+            batch = {"mlp": 128, "cnn": 64}.get(name, 32)
+            start = time.perf_counter()
+            model.fit(x[:batch], y[:batch], batch_size=batch, epochs=1, verbose=0)
+            first = time.perf_counter() - start
+            workload.cornu()  # warm
+            start = time.perf_counter()
+            workload.cornu()
+            steady = (time.perf_counter() - start) / workload.steps
+            row["jit" if jit else "eager"] = {"first": first, "steady": steady}
+        out.append(row)
+    return out
+
+
 def import_times(repeats: int = 5) -> dict[str, float]:
+    """Best-of-N wall time of `import torch` and `import cornu` in new processes.
+
+    Bytecode caching is on (as for users), in a temporary cache so that a
+    PYTHONDONTWRITEBYTECODE environment does not time compilation instead.
+    """
+    import tempfile
+
+    cache = tempfile.mkdtemp(prefix="cornu-pyc-")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = cache
+
     def best(code: str) -> float:
+        subprocess.run([sys.executable, "-c", code], check=True, env=env)  # warm
         values = []
         for _ in range(repeats):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], check=True)
+            subprocess.run([sys.executable, "-c", code], check=True, env=env)
             values.append(time.perf_counter() - start)
         return min(values)
 
@@ -156,7 +196,8 @@ def table(results: list[dict[str, Any]], keras: dict[str, Any]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workloads", default="tiny,mlp,cnn,predict,data")
+    parser.add_argument("--workloads", default="tiny,mlp,cnn,predict,data,rnn")
+    parser.add_argument("--compile", default="mlp,cnn", help="jit_compile workloads")
     parser.add_argument("--scale", type=float, default=1.0, help="data size factor")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-keras", action="store_true")
@@ -185,6 +226,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             [n for n in names if n != "data"], args.scale, max(2, args.rounds // 2)
         )
     )
+    compiled = compile_times([n for n in args.compile.split(",") if n], args.scale)
     peak = matmul_gflops()
     imports = import_times(3 if args.scale < 1 else 5)
     info = machine()
@@ -206,6 +248,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 f"{r['name']}: {r['gflops']:.1f} GFLOP/s achieved by cornu "
                 f"({r['gflops'] / peak:.0%} of the matmul peak)."
             )
+    if compiled:
+        lines += [
+            "",
+            "| jit_compile | eager: first step, steady | jit_compile=True: first step, steady |",
+            "|---|---|---|",
+        ]
+        for row in compiled:
+            e, j = row["eager"], row["jit"]
+            lines.append(
+                f"| {row['name']} | {e['first']:.2f} s, {_fmt_time(e['steady'], 'step')} "
+                f"| {j['first']:.2f} s, {_fmt_time(j['steady'], 'step')} |"
+            )
     lines += [
         "",
         f"Import: `import torch` {imports['torch']:.2f} s, `import cornu` "
@@ -217,7 +271,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     text = "\n".join(lines) + "\n"
     print(text)
     Path(args.output).write_text(text)
-    return {"results": results, "keras": keras, "imports": imports, "machine": info}
+    return {
+        "results": results,
+        "keras": keras,
+        "compile": compiled,
+        "imports": imports,
+        "machine": info,
+    }
 
 
 if __name__ == "__main__":

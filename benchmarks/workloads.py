@@ -30,6 +30,7 @@ class Workload:
     keras_spec: dict[str, Any] | None = None  # how to rebuild it in Keras 3
     model: Any = None  # the cornu model, and the torch module of the raw loop
     net: Any = None
+    arrays: tuple[Any, Any] | None = None  # the (x, y) numpy arrays fit trains on
 
 
 def _copy_dense(layer: Any, linear: torch.nn.Linear) -> None:
@@ -125,6 +126,7 @@ def tiny(size: int = 16384, epsilon: float = 1e-7) -> Workload:
         keras_spec={"kind": "tiny", "size": size},
         model=model,
         net=net,
+        arrays=(x, y),
     )
 
 
@@ -189,6 +191,7 @@ def mlp(size: int = 12800, epsilon: float = 1e-7) -> Workload:
         keras_spec={"kind": "mlp", "size": size},
         model=model,
         net=net,
+        arrays=(x, y),
     )
 
 
@@ -317,7 +320,79 @@ def cnn(size: int = 3200, epsilon: float = 1e-7) -> Workload:
         keras_spec={"kind": "cnn", "size": size},
         model=model,
         net=net,
+        arrays=(x, y),
     )
+
+
+def rnn(size: int = 1280, epsilon: float = 1e-7) -> Workload:
+    """Embedding + LSTM(64) text classifier, sequences of 100 tokens, batch 64."""
+    rng = np.random.default_rng(5)
+    vocab, length = 1000, 100
+    x = rng.integers(1, vocab, size=(size, length)).astype("int64")
+    y = rng.integers(0, 2, size=(size, 1)).astype("float32")
+    layers = keras.layers
+    model = keras.Sequential(
+        [
+            keras.Input((length,), dtype="int64"),
+            layers.Embedding(vocab, 32),
+            layers.LSTM(64),
+            layers.Dense(1),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3, epsilon=epsilon),
+        loss=keras.losses.BinaryCrossentropy(from_logits=True),
+        metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)],
+    )
+    net = _RawLSTM(model)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=epsilon, fused=True)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def raw() -> Any:
+        return _raw_fit_epoch(
+            net,
+            opt,
+            xt,
+            yt,
+            64,
+            F.binary_cross_entropy_with_logits,
+            lambda out, yb: ((out > 0).float() == yb).float().sum(),
+        )
+
+    return Workload(
+        "rnn",
+        "step",
+        math.ceil(size / 64),
+        _fit_epoch(model, x, y, 64),
+        raw,
+        keras_spec={"kind": "rnn", "size": size},
+        model=model,
+        net=net,
+        arrays=(x, y),
+    )
+
+
+class _RawLSTM(torch.nn.Module):
+    def __init__(self, model: Any) -> None:
+        super().__init__()
+        embedding, lstm, dense = model.layers
+        self.embedding = torch.nn.Embedding(*embedding.embeddings.shape)
+        self.lstm = torch.nn.LSTM(32, 64, batch_first=True)
+        self.fc = torch.nn.Linear(64, 1)
+        with torch.no_grad():
+            self.embedding.weight.copy_(embedding.embeddings.detach())
+            cell = lstm.cell
+            # Keras: kernel (in, 4u), recurrent (u, 4u), one bias; gates i, f, c, o
+            # in the same order as torch's i, f, g, o.
+            self.lstm.weight_ih_l0.copy_(cell.kernel.detach().T)
+            self.lstm.weight_hh_l0.copy_(cell.recurrent_kernel.detach().T)
+            self.lstm.bias_ih_l0.copy_(cell.bias.detach())
+            self.lstm.bias_hh_l0.zero_()
+        _copy_dense(dense, self.fc)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _, (h, _) = self.lstm(self.embedding(x))
+        return self.fc(h[-1])
 
 
 WORKLOADS: dict[str, Callable[..., Workload]] = {
@@ -326,4 +401,5 @@ WORKLOADS: dict[str, Callable[..., Workload]] = {
     "cnn": cnn,
     "predict": predict,
     "data": data,
+    "rnn": rnn,
 }

@@ -61,12 +61,12 @@ _LAZY_NAMES = {
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY_NAMES:
-        module, attr = _LAZY_NAMES[name]
-        value = getattr(importlib.import_module(module), attr)
+        module_name, attr = _LAZY_NAMES[name]
+        value = getattr(importlib.import_module(module_name), attr)
         globals()[name] = value
         return value
     if name in _LAZY:
-        module = importlib.import_module(f"cornu.{name}")
-        globals()[name] = module
-        return module
+        submodule = importlib.import_module(f"cornu.{name}")
+        globals()[name] = submodule
+        return submodule
     raise AttributeError(f"module 'cornu' has no attribute {name!r}")

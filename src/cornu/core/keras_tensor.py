@@ -42,12 +42,12 @@ class KerasTensor:
     def ndim(self) -> int:
         return len(self.shape)
 
-    def reshape(self, *shape: Any) -> KerasTensor:
+    def reshape(self, *shape: Any) -> Any:
         from cornu import ops
 
         return ops.reshape(self, shape[0] if len(shape) == 1 else shape)
 
-    def squeeze(self, axis: Any = None) -> KerasTensor:
+    def squeeze(self, axis: Any = None) -> Any:
         from cornu import ops
 
         return ops.squeeze(self, axis=axis)

@@ -64,8 +64,8 @@ class Operation:
 
     def __init__(self, name: str | None = None) -> None:
         self.name = name or naming.auto_name(type(self).__name__)
-        self._inbound_nodes: list[Node] = []
-        self._outbound_nodes: list[Node] = []
+        self._inbound_nodes: list[Any] = []
+        self._outbound_nodes: list[Any] = []
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if any_symbolic(args, kwargs):

@@ -200,7 +200,7 @@ class Variable(torch.nn.Parameter):
         memo[id(self)] = out
         return out
 
-    def __repr__(self) -> str:
+    def __repr__(self, *, tensor_contents: Any = None) -> Any:  # type: ignore[override]
         return (
             f"<Variable path={self.path}, shape={tuple(self.shape)}, "
             f"dtype={config.standardize_dtype(self.dtype)}, "

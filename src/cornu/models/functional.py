@@ -261,7 +261,7 @@ class Functional(Model):
         self._operations = ops = keras_operation_order(self)
         for op in ops:
             if isinstance(op, torch.nn.Module):
-                self._modules[op.name] = op
+                self._modules[str(op.name)] = op
         slot_of: dict[int, int] = {}
         for node in nodes:
             for t in node.outputs:
@@ -499,7 +499,7 @@ def _map_args(fn: Callable[[Any], Any], x: Any) -> Any:
 def _functional_like(cls: type) -> bool:
     import inspect
 
-    params = list(inspect.signature(cls.__init__).parameters)
+    params = list(inspect.signature(cls.__init__).parameters)  # type: ignore[misc]
     return cls in (Functional,) or params[1:3] == ["inputs", "outputs"]
 
 
@@ -527,7 +527,7 @@ def functional_from_config(
             inner = dict(layer_data["config"])
             tensor = Input(
                 batch_shape=tuple(
-                    inner.get("batch_shape") or inner.get("batch_input_shape")
+                    inner.get("batch_shape") or inner.get("batch_input_shape") or ()
                 ),
                 dtype=inner.get("dtype"),
                 name=inner.get("name", name),

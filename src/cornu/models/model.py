@@ -35,8 +35,8 @@ class Model(Trainer, Layer):
         ):
             from cornu.models.functional import Functional
 
-            return Functional.__new__(Functional, *args, **kwargs)
-        return super().__new__(cls, *args, **kwargs)
+            return Functional.__new__(Functional, *args, **kwargs)  # type: ignore[return-value]
+        return super().__new__(cls, *args, **kwargs)  # type: ignore[return-value]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if args or "inputs" in kwargs:

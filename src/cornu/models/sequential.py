@@ -72,7 +72,7 @@ class Sequential(Model):
                 f"All layers added to a Sequential model should have unique names. "
                 f'Name "{layer.name}" is already the name of a layer in this model.'
             )
-        self._stack.append(layer)
+        self._stack.append(layer)  # type: ignore[arg-type]
         self._modules[_module_key(layer)] = layer
         if rebuild:
             self._maybe_rebuild()
@@ -101,7 +101,7 @@ class Sequential(Model):
             first, "_input_shape_arg", None
         ):
             batch = getattr(first, "_batch_size_arg", None)
-            self.build((batch, *first._input_shape_arg))
+            self.build((batch, *tuple(first._input_shape_arg or ())))
 
     def build(self, input_shape: Any = None) -> None:
         if input_shape is None:

@@ -114,7 +114,6 @@ def reset_global_seed_generator() -> None:
     _GLOBAL_SEED_GENERATOR = None
 
 
-@torch.compiler.disable
 def torch_generator(seed: Any, device: Any = None) -> torch.Generator | None:
     """The `torch.Generator` to draw with for `seed`, on `device`.
 
@@ -137,6 +136,23 @@ def torch_generator(seed: Any, device: Any = None) -> torch.Generator | None:
     device = torch.device(device) if device is not None else config.device()
     if device.type == "meta":
         return None  # meta tensors hold no values; nothing to seed
+    return _seeded_generator(value, device)
+
+
+def _make_generator(value: int, device: torch.device) -> torch.Generator:
     generator = torch.Generator(device=device)
     generator.manual_seed(value)
     return generator
+
+
+_COMPILE_SAFE: Any = None
+
+
+def _seeded_generator(value: int, device: torch.device) -> torch.Generator:
+    # Kept out of torch.compile graphs (the seed must advance on every call,
+    # not be traced once). Wrapped on first use: `torch.compiler.disable`
+    # imports torch._dynamo, seconds that `import cornu` should not pay.
+    global _COMPILE_SAFE
+    if _COMPILE_SAFE is None:
+        _COMPILE_SAFE = torch.compiler.disable(_make_generator)
+    return _COMPILE_SAFE(value, device)

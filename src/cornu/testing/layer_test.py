@@ -48,7 +48,7 @@ def _assert_config_matches_init(layer: Any) -> None:
 
 
 def run_layer_test(
-    layer_cls: type,
+    layer_cls: Any,
     init_kwargs: dict[str, Any],
     input_shape: Any = None,
     input_dtype: str = "float32",

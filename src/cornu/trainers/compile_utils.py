@@ -34,6 +34,7 @@ def resolve_loss(identifier: Any, y_true: Any, y_pred: Any) -> Any:
 
     if identifier is None:
         return None
+    fn: Any
     if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
         is_binary, is_sparse = _is_binary_or_sparse(y_true, y_pred)
         fn = (
@@ -173,7 +174,7 @@ class CompileLoss:
         )
         total: Any = None
         for fn, w, t, p, sw in zip(
-            self._losses, self._weights, targets, preds, weights
+            self._losses or [], self._weights, targets, preds, weights
         ):  # type: ignore[arg-type]
             if fn is None or t is None:
                 continue
@@ -211,7 +212,7 @@ class CompileMetrics:
             else [f"output_{i}" for i in range(len(preds))]
         )
         multi = len(preds) > 1
-        plan = []
+        plan: list[tuple[int, Any, bool]] = []
         for weighted, spec in (
             (False, self._user_metrics),
             (True, self._user_weighted),

@@ -168,9 +168,15 @@ class ArrayDataAdapter:
             if isinstance(t, torch.Tensor)
         ]
         self._structure = (self.x, self.y, self.sample_weight)
+        # cornu.distribution hook: set across processes to this rank's part
+        # of each global batch (`cornu.distribution.runtime.ArrayShard`).
+        self.shard: Any = None
 
     def epoch(self) -> Iterator[Batch]:
         """Yields the batches of one epoch as `(x, y, sample_weight)` tensors."""
+        if self.shard is not None:  # cornu.distribution: one rank's part
+            yield from self.shard.epoch(self)
+            return
         n, bs = self.num_samples, self.batch_size
         leaves, structure = self._leaves, self._structure
         single = len(leaves) <= 3 and _flat_triple(structure)

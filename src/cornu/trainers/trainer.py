@@ -8,9 +8,11 @@ on the device until a callback or the progress bar reads them.
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -21,6 +23,12 @@ from cornu.trainers.logs import LazyLogs, flatten_results, materialize, to_pytho
 
 
 class Trainer:
+    if TYPE_CHECKING:  # provided by Layer, which Model mixes in
+        trainable_weights: list[Any]
+        losses: list[Any]
+
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
     """compile/fit/evaluate/predict, with Keras's arguments and results.
 
     Override `train_step`, `test_step` or `predict_step` to change what a
@@ -301,7 +309,7 @@ class Trainer:
         if cache is None:
             from cornu.core.layer import Layer
 
-            layers = [m for m in self.modules() if isinstance(m, Layer)]
+            layers = [m for m in self.modules() if isinstance(m, Layer)]  # type: ignore[attr-defined]
             penalties = [pair for layer in layers for pair in layer._regularized]
             cache = (layers, penalties)
             self.__dict__["_loss_sources"] = cache
@@ -339,6 +347,9 @@ class Trainer:
     def _callbacks(self, callbacks: Any, verbose: Any, epochs: int, steps: Any) -> Any:
         from cornu.callbacks import CallbackList
 
+        runtime = self.__dict__.get("_dist_runtime")
+        if runtime is not None:  # cornu.distribution: print and write on rank 0
+            verbose, callbacks = runtime.rank_zero_callbacks(verbose, callbacks)
         if isinstance(callbacks, CallbackList):
             return callbacks
         return CallbackList(
@@ -397,6 +408,11 @@ class Trainer:
                 None,
                 validation_steps,
             )
+        runtime = _dist_runtime(self)
+        if runtime is not None:  # cornu.distribution: this rank's part of the data
+            runtime.shard(adapter, training=True)
+            if val_adapter is not None:
+                runtime.shard(val_adapter)
         steps = steps_per_epoch or adapter.steps_per_epoch
         cbs = self._callbacks(callbacks, verbose, epochs, steps)
         self.stop_training = False
@@ -455,6 +471,9 @@ class Trainer:
         return self.history
 
     def _epoch_logs(self, logs: Any) -> dict[str, Any]:
+        runtime = self.__dict__.get("_dist_runtime")
+        if runtime is not None:  # cornu.distribution: global metric states
+            runtime.reduce_metrics(self)
         if isinstance(logs, LazyLogs) or logs is None:
             return self.get_metrics_result()
         return materialize(logs)
@@ -484,6 +503,9 @@ class Trainer:
             adapter = data_adapters.get_data_adapter(
                 x, y, sample_weight, batch_size, False, None, steps
             )
+        runtime = _dist_runtime(self) if use_callbacks else None
+        if runtime is not None:  # cornu.distribution: this rank's part of the data
+            runtime.shard(adapter)
         verbose = _resolve_verbose(verbose)
         cbs = (
             self._callbacks(callbacks, verbose, 1, steps or adapter.steps_per_epoch)
@@ -535,6 +557,9 @@ class Trainer:
         adapter = data_adapters.get_data_adapter(
             x, None, None, batch_size, False, None, steps
         )
+        runtime = _dist_runtime(self)
+        if runtime is not None:  # cornu.distribution: this rank's part of the data
+            runtime.shard(adapter)
         verbose = _resolve_verbose(verbose)
         cbs = self._callbacks(callbacks, verbose, 1, steps or adapter.steps_per_epoch)
         cbs.on_predict_begin()
@@ -547,6 +572,10 @@ class Trainer:
                 outputs.append(out)
                 cbs.on_predict_batch_end(step, {"outputs": out})
         cbs.on_predict_end()
+        if runtime is not None:  # cornu.distribution: all ranks' outputs, in order
+            outputs = runtime.gather_predictions(
+                outputs, getattr(adapter, "shard", None) is not None
+            )
         if not outputs:
             raise ValueError("The prediction data yielded no batches.")
         first = outputs[0]
@@ -597,11 +626,24 @@ class Trainer:
 
     def predict_on_batch(self, x: Any) -> Any:
         """The model's output on one batch, as numpy."""
+        adapter = data_adapters.ArrayDataAdapter(x, batch_size=_num_samples(x))
         with torch.inference_mode():
-            out = self.predict_step(
-                (data_adapters.get_data_adapter(x, batch_size=_num_samples(x)).x,)
-            )
+            out = self.predict_step((adapter.x,))
         return tree.map_structure(lambda t: t.cpu().numpy(), out)
+
+
+# cornu.distribution hook: checked once per fit/evaluate/predict call, so a
+# single process pays one environment lookup made at import.
+_MULTI_PROCESS = int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
+def _dist_runtime(model: Any) -> Any:
+    """cornu.distribution's data-parallel runtime for this call, or None."""
+    if _MULTI_PROCESS or "cornu.distribution" in sys.modules:
+        from cornu.distribution import runtime
+
+        return runtime.for_model(model)
+    return None
 
 
 class _EpochIterator:

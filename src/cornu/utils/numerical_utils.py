@@ -29,17 +29,17 @@ def to_categorical(x: Any, num_classes: int | None = None) -> Any:
             labels = labels.squeeze(-1)
         n = int(num_classes) if num_classes is not None else int(labels.max()) + 1
         return torch.nn.functional.one_hot(labels, n).float()
-    labels = np.asarray(x, dtype="int64")
-    if labels.ndim > 1 and labels.shape[-1] == 1:
-        labels = labels[..., 0]
-    n = int(num_classes) if num_classes is not None else int(labels.max()) + 1
-    if labels.size and (labels.min() < 0 or labels.max() >= n):
+    ids = np.asarray(x, dtype="int64")
+    if ids.ndim > 1 and ids.shape[-1] == 1:
+        ids = ids[..., 0]
+    n = int(num_classes) if num_classes is not None else int(ids.max()) + 1
+    if ids.size > 0 and (ids.min() < 0 or ids.max() >= n):
         raise ValueError(
             f"Labels must be in [0, {n}) for num_classes={n}; received values "
-            f"from {labels.min()} to {labels.max()}."
+            f"from {ids.min()} to {ids.max()}."
         )
-    out = np.zeros((*labels.shape, n), dtype="float32")
-    np.put_along_axis(out, labels[..., None], 1.0, axis=-1)
+    out = np.zeros((*ids.shape, n), dtype="float32")
+    np.put_along_axis(out, ids[..., None], 1.0, axis=-1)
     return out
 
 
