@@ -45,7 +45,9 @@ def test_run_writes_results(tmp_path):
     report = run.main(
         [
             "--workloads",
-            "tiny,data",
+            "tiny,data,rnn",
+            "--compile",
+            "mlp",
             "--scale",
             "0.02",
             "--rounds",
@@ -56,5 +58,6 @@ def test_run_writes_results(tmp_path):
         ]
     )
     text = out.read_text()
-    assert "| tiny |" in text and "| data |" in text and "Import:" in text
+    assert "| tiny |" in text and "| data |" in text and "| rnn |" in text
+    assert "| mlp |" in text and "Import:" in text  # the jit_compile table
     assert report["imports"]["cornu"] > 0
