@@ -97,11 +97,19 @@ def _build(kind: str, size: int) -> tuple[Callable[[], Any], int]:
             loss=keras.losses.BinaryCrossentropy(from_logits=True),
             metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)],
         )
-        return lambda: model.fit(x, y, batch_size=64, epochs=1, verbose=0), math.ceil(size / 64)
+        return lambda: model.fit(x, y, batch_size=64, epochs=1, verbose=0), math.ceil(
+            size / 64
+        )
     raise ValueError(f"unknown workload {kind!r}")
 
 
-DEFAULT_SIZES = {"tiny": 16384, "mlp": 12800, "predict": 25600, "cnn": 3200, "rnn": 1280}
+DEFAULT_SIZES = {
+    "tiny": 16384,
+    "mlp": 12800,
+    "predict": 25600,
+    "cnn": 3200,
+    "rnn": 1280,
+}
 
 
 def main() -> None:
