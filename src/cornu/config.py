@@ -92,7 +92,12 @@ def device() -> torch.device:
     if _DEVICE is None:
         name = os.environ.get("CORNU_DEVICE")
         if name is None:
-            name = "cuda" if torch.cuda.is_available() else "cpu"
+            # Under torchrun each process takes the GPU of its LOCAL_RANK.
+            local = os.environ.get("LOCAL_RANK")
+            if torch.cuda.is_available():
+                name = f"cuda:{local}" if local is not None else "cuda"
+            else:
+                name = "cpu"
         _DEVICE = torch.device(name)
     return _DEVICE
 

@@ -13,6 +13,7 @@ or changes anything, and never runs code from the file.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -51,6 +52,28 @@ def to_json_config(model: Any) -> str:
     return json.dumps(serialization.serialize_keras_object(model))
 
 
+def _only_rank_zero(save: Any) -> Any:
+    """Under torchrun, only global rank 0 writes; every rank waits for the file."""
+
+    @functools.wraps(save)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        distributed = (
+            torch.distributed.is_available() and torch.distributed.is_initialized()
+        )
+        rank = (
+            torch.distributed.get_rank()
+            if distributed
+            else int(os.environ.get("RANK", "0"))
+        )
+        result = save(*args, **kwargs) if rank == 0 else None
+        if distributed:
+            torch.distributed.barrier()
+        return result
+
+    return wrapper
+
+
+@_only_rank_zero
 def save_model(
     model: Any, filepath: PathLike | io.IOBase, overwrite: bool = True, **kwargs: Any
 ) -> None:
@@ -328,6 +351,7 @@ def load_model(
 
 
 # -- weights files ---------------------------------------------------------------
+@_only_rank_zero
 def save_weights(
     model: Any, filepath: PathLike, overwrite: bool = True, **kwargs: Any
 ) -> None:
