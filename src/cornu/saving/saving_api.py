@@ -53,7 +53,10 @@ def to_json_config(model: Any) -> str:
 
 
 def _only_rank_zero(save: Any) -> Any:
-    """Under torchrun, only global rank 0 writes; every rank waits for the file."""
+    """Under torchrun, only global rank 0 writes (the others return at once).
+
+    No barrier: rank-0-only callbacks (ModelCheckpoint) save from one rank.
+    """
 
     @functools.wraps(save)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -65,10 +68,7 @@ def _only_rank_zero(save: Any) -> Any:
             if distributed
             else int(os.environ.get("RANK", "0"))
         )
-        result = save(*args, **kwargs) if rank == 0 else None
-        if distributed:
-            torch.distributed.barrier()
-        return result
+        return save(*args, **kwargs) if rank == 0 else None
 
     return wrapper
 

@@ -1,0 +1,379 @@
+"""`split_dataset` and the machinery shared by the `*_dataset_from_directory`
+helpers: indexing a directory tree, Keras's training/validation split, and the
+torch `DataLoader` the helpers return.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset
+
+from cornu.utils.io_utils import print_msg
+
+# ---------------------------------------------------------------- split_dataset
+
+
+def split_dataset(
+    dataset: Any,
+    left_size: int | float | None = None,
+    right_size: int | float | None = None,
+    shuffle: bool = False,
+    seed: int | None = None,
+    preferred_backend: str | None = None,
+) -> tuple[Dataset, Dataset]:
+    """Splits a dataset into a left part and a right part (e.g. train / test).
+
+    Args:
+        dataset: a `torch.utils.data.Dataset`, a numpy array, or a list/tuple
+            of arrays with the same first dimension.
+        left_size: a float in `(0, 1)` (a fraction of the samples) or an int
+            (a number of samples) for the left part; `None` means the
+            complement of `right_size`.
+        right_size: the same for the right part.
+        shuffle: whether to shuffle the samples before splitting.
+        seed: the seed of the shuffle.
+        preferred_backend: only `None` or `"torch"` are accepted.
+
+    Returns:
+        A tuple of two `torch.utils.data.Dataset` objects (`Subset`s).
+
+    Example:
+
+    >>> import numpy as np
+    >>> left, right = split_dataset(np.arange(10), left_size=0.8)
+    >>> len(left), len(right)
+    (8, 2)
+    """
+    if preferred_backend not in (None, "torch"):
+        raise ValueError(
+            "cornu's `split_dataset` returns torch datasets; "
+            f"received preferred_backend={preferred_backend!r}."
+        )
+    if not isinstance(dataset, Dataset):
+        if isinstance(dataset, (np.ndarray, torch.Tensor)):
+            dataset = TensorDataset(torch.as_tensor(dataset))
+        elif isinstance(dataset, (list, tuple)) and dataset:
+            dataset = TensorDataset(*[torch.as_tensor(np.asarray(x)) for x in dataset])
+        else:
+            raise TypeError(
+                "The `dataset` argument must be a `torch.utils.data.Dataset` "
+                "object, or a list/tuple of arrays. "
+                f"Received: dataset={dataset!r} of type {type(dataset)}"
+            )
+    if left_size is None and right_size is None:
+        raise ValueError(
+            "At least one of the `left_size` or `right_size` must be specified. "
+            "Received: left_size=None and right_size=None"
+        )
+    total = len(dataset)  # type: ignore[arg-type]
+    n_left, n_right = _rescale_split_sizes(left_size, right_size, total)
+    if shuffle:
+        generator = torch.Generator()
+        if seed is None:
+            generator.seed()
+        else:
+            generator.manual_seed(int(seed))
+        order = torch.randperm(total, generator=generator).tolist()
+    else:
+        order = list(range(total))
+    return (
+        Subset(dataset, order[:n_left]),
+        Subset(dataset, order[n_left : n_left + n_right]),
+    )
+
+
+def _rescale_split_sizes(
+    left: int | float | None, right: int | float | None, total: int
+) -> tuple[int, int]:
+    for name, size in (("left_size", left), ("right_size", right)):
+        if size is not None and type(size) not in (int, float):
+            raise TypeError(
+                f"Invalid `{name}` Type. Expected: int or float or None, "
+                f"Received: type({name})={type(size)}."
+            )
+    if left == 0 and right == 0:
+        raise ValueError(
+            "Both `left_size` and `right_size` are zero. "
+            "At least one of the split sizes must be non-zero."
+        )
+    for name, size in (("left_size", left), ("right_size", right)):
+        if (isinstance(size, int) and not 0 < size < total) or (
+            isinstance(size, float) and not 0 < size < 1
+        ):
+            raise ValueError(
+                f"`{name}` should be either a positive integer smaller than "
+                f"{total}, or a float within the range `[0, 1]`. "
+                f"Received: {name}={size}"
+            )
+    if isinstance(left, float) and isinstance(right, float) and left + right > 1:
+        raise ValueError(
+            "The sum of `left_size` and `right_size` is greater than 1. "
+            "It must be less than or equal to 1."
+        )
+    n_left = round(left * total) if isinstance(left, float) else left
+    n_right = round(right * total) if isinstance(right, float) else right
+    if n_left is None:
+        n_left = total - int(n_right)  # type: ignore[arg-type]
+    if n_right is None:
+        n_right = total - n_left
+    if n_left + n_right > total:
+        raise ValueError(
+            "The sum of `left_size` and `right_size` should be smaller than the "
+            f"{total}. Received: left_size + right_size = {n_left + n_right} "
+            f"and total_length = {total}"
+        )
+    for side, n in (("left", n_left), ("right", n_right)):
+        if n == 0:
+            raise ValueError(
+                f"With `dataset` of length={total}, `left_size`={left} and "
+                f"`right_size`={right}. Resulting {side} side dataset split "
+                "will be empty. Adjust any of the aforementioned parameters"
+            )
+    return int(n_left), int(n_right)
+
+
+# ------------------------------------------------------- directory datasets
+
+
+def check_format(format: str) -> None:
+    """Accepts `format="torch"`; names what is missing for `"tf"`/`"grain"`."""
+    if format == "torch":
+        return
+    if format in ("tf", "grain"):
+        raise ValueError(
+            f'format="{format}" is not available in cornu: it returns '
+            'torch datasets. Available formats: "torch".'
+        )
+    raise ValueError(
+        f'`format` should be "torch" (the only format cornu provides). '
+        f"Received: format={format!r}"
+    )
+
+
+def check_validation_split_arg(
+    validation_split: float | None, subset: str | None, shuffle: bool, seed: Any
+) -> None:
+    """Raises Keras's errors for inconsistent split arguments."""
+    if validation_split and not 0 < validation_split < 1:
+        raise ValueError(
+            f"`validation_split` must be between 0 and 1, received: {validation_split}"
+        )
+    if (validation_split or subset) and not (validation_split and subset):
+        raise ValueError(
+            "If `subset` is set, `validation_split` must be set, and inversely."
+        )
+    if subset not in ("training", "validation", "both", None):
+        raise ValueError(
+            '`subset` must be either "training", "validation" or "both", '
+            f"received: {subset}"
+        )
+    if validation_split and shuffle and seed is None:
+        raise ValueError(
+            "If using `validation_split` and shuffling the data, you must "
+            "provide a `seed` argument, to make sure that there is no "
+            "overlap between the training and validation subset."
+        )
+
+
+def index_directory(
+    directory: str | os.PathLike,
+    labels: Any,
+    formats: tuple[str, ...],
+    class_names: Sequence[str] | None = None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    follow_links: bool = False,
+    verbose: bool = True,
+) -> tuple[list[str], np.ndarray | None, list[str] | None]:
+    """Lists the files of `directory` as Keras does, with their labels.
+
+    With `labels="inferred"` each subdirectory is a class (sorted by name
+    unless `class_names` fixes the order) and its files, searched
+    recursively, get that class's index. Files are listed in sorted order,
+    then shuffled with `np.random.RandomState(seed)` when `shuffle`, which
+    gives the same order, and hence the same split, as Keras.
+
+    Returns:
+        `(file_paths, labels, class_names)`; `labels` is an int32 array or
+        `None`.
+    """
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        raise ValueError(f"Directory not found: {directory!r}.")
+    if labels == "inferred":
+        subdirs = [
+            d
+            for d in sorted(os.listdir(directory))
+            if os.path.isdir(os.path.join(directory, d)) and not d.startswith(".")
+        ]
+        if class_names is not None:
+            if not set(class_names).issubset(subdirs):
+                raise ValueError(
+                    "The `class_names` passed did not match the names of the "
+                    "subdirectories of the target directory. "
+                    f"Expected: {subdirs} (or a subset of it), but received: "
+                    f"class_names={list(class_names)}"
+                )
+            subdirs = list(class_names)
+    else:
+        if class_names is not None:
+            if labels is None:
+                raise ValueError(
+                    "When `labels=None` (no labels), argument `class_names` "
+                    "cannot be specified."
+                )
+            raise ValueError(
+                "When argument `labels` is specified, argument `class_names` "
+                "cannot be specified (the `class_names` will be the sorted "
+                "list of labels)."
+            )
+        subdirs = [""]
+    filenames: list[str] = []
+    label_list: list[int] = []
+    for index, subdir in enumerate(subdirs):
+        root_dir = os.path.join(directory, subdir) if subdir else directory
+        for path in _iter_files(root_dir, follow_links, formats):
+            rel = os.path.relpath(path, root_dir)
+            filenames.append(os.path.join(subdir, rel) if subdir else rel)
+            label_list.append(index)
+    out_labels: np.ndarray | None
+    names: list[str] | None
+    if labels == "inferred":
+        out_labels = np.asarray(label_list, dtype="int32")
+        names = list(subdirs)
+    elif labels is None:
+        out_labels, names = None, None
+    else:
+        if len(labels) != len(filenames):
+            raise ValueError(
+                "Expected the lengths of `labels` to match the number of files "
+                f"in the target directory. len(labels) is {len(labels)} while "
+                f"we found {len(filenames)} files in directory {directory}."
+            )
+        out_labels = np.asarray(labels)
+        names = [str(v) for v in sorted(set(labels))]
+    if verbose:
+        if out_labels is None:
+            print_msg(f"Found {len(filenames)} files.")
+        else:
+            print_msg(
+                f"Found {len(filenames)} files belonging to {len(names or [])} classes."
+            )
+    file_paths = [os.path.join(directory, f) for f in filenames]
+    if shuffle:
+        if seed is None:
+            seed = np.random.randint(1_000_000)
+        np.random.RandomState(seed).shuffle(file_paths)
+        if out_labels is not None:
+            np.random.RandomState(seed).shuffle(out_labels)
+    return file_paths, out_labels, names
+
+
+def _iter_files(root: str, follow_links: bool, formats: tuple[str, ...]) -> Any:
+    walk = sorted(os.walk(root, followlinks=follow_links), key=lambda w: w[0])
+    for dirpath, _, files in walk:
+        for name in sorted(files):
+            if name.lower().endswith(formats):
+                yield os.path.join(dirpath, name)
+
+
+def get_training_or_validation_split(
+    samples: list[str], labels: Any, validation_split: float | None, subset: Any
+) -> tuple[list[str], Any]:
+    """Keeps Keras's training part (all but the last fraction) or validation
+    part (the last `validation_split` fraction) of `samples` and `labels`."""
+    if not validation_split:
+        return samples, labels
+    num_val = int(validation_split * len(samples))
+    if subset == "training":
+        print_msg(f"Using {len(samples) - num_val} files for training.")
+        cut = slice(0, len(samples) - num_val)
+    elif subset == "validation":
+        print_msg(f"Using {num_val} files for validation.")
+        cut = slice(len(samples) - num_val, len(samples))
+    else:
+        raise ValueError(
+            f'`subset` must be either "training" or "validation", received: {subset}'
+        )
+    return samples[cut], None if labels is None else labels[cut]
+
+
+def encode_labels(labels: Any, label_mode: str | None, num_classes: int) -> Any:
+    """Labels as one tensor: int32 for `"int"`, float32 one-hot for
+    `"categorical"`, float32 of shape `(n, 1)` for `"binary"`."""
+    if labels is None or label_mode is None:
+        return None
+    t = torch.as_tensor(np.asarray(labels, dtype="int64"))
+    if label_mode == "int":
+        return t.to(torch.int32)
+    if label_mode == "binary":
+        return t.to(torch.float32).reshape(-1, 1)
+    return torch.nn.functional.one_hot(t, num_classes).to(torch.float32)
+
+
+class FileDataset(Dataset):
+    """One sample per file: `load(path)`, paired with its encoded label."""
+
+    def __init__(
+        self, file_paths: list[str], labels: Any, load: Callable[[str], Any]
+    ) -> None:
+        self.file_paths = list(file_paths)
+        self.labels = labels
+        self.load = load
+
+    def __len__(self) -> int:
+        return len(self.file_paths)
+
+    def __getitem__(self, index: int) -> Any:
+        x = self.load(self.file_paths[index])
+        if self.labels is None:
+            return x
+        return x, self.labels[index]
+
+
+class DirectoryDataLoader(DataLoader):
+    """The batches of a `*_dataset_from_directory` helper.
+
+    A `torch.utils.data.DataLoader` (so `fit`, `evaluate` and `predict`
+    consume it directly, and `num_workers` loads files in worker processes)
+    that also carries Keras's `class_names` and `file_paths`.
+    """
+
+    class_names: list[str] | None
+    file_paths: list[str]
+
+
+def make_loader(
+    dataset: FileDataset,
+    batch_size: int | None,
+    shuffle: bool,
+    seed: int | None,
+    class_names: list[str] | None,
+    num_workers: int = 0,
+    collate_fn: Callable[[list[Any]], Any] | None = None,
+) -> DirectoryDataLoader:
+    """Wraps `dataset` into a `DirectoryDataLoader` (unbatched when
+    `batch_size` is `None`); a shuffle is a fresh seeded order each epoch."""
+    generator = None
+    if shuffle:
+        generator = torch.Generator()
+        generator.manual_seed(
+            int(seed if seed is not None else np.random.randint(1_000_000))
+        )
+    loader = DirectoryDataLoader(
+        dataset,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        generator=generator,
+        num_workers=num_workers,
+        collate_fn=collate_fn,
+        persistent_workers=num_workers > 0,
+    )
+    loader.class_names = class_names
+    loader.file_paths = dataset.file_paths
+    return loader
