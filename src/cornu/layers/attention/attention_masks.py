@@ -66,6 +66,42 @@ def combine_masks(
     return mask
 
 
+def attention_mask_for(
+    query: torch.Tensor,
+    value: torch.Tensor,
+    query_mask: Any,
+    value_mask: Any,
+    key_mask: Any,
+    attention_mask: Any,
+    use_causal_mask: bool,
+    sliding_window: int | None,
+) -> tuple[Any, bool]:
+    """The combined mask of an attention call, and whether it is causal only.
+
+    A purely causal call needs no mask tensor: the fused kernel takes
+    `is_causal=True` instead.
+    """
+    causal_only = (
+        use_causal_mask
+        and sliding_window is None
+        and all(m is None for m in (query_mask, value_mask, key_mask, attention_mask))
+    )
+    if causal_only:
+        return None, True
+    mask = combine_masks(
+        query.shape[1],
+        value.shape[1],
+        query.device,
+        query_mask,
+        value_mask,
+        key_mask,
+        attention_mask,
+        use_causal_mask,
+        sliding_window,
+    )
+    return mask, False
+
+
 def masked_softmax(
     scores: torch.Tensor, mask: torch.Tensor | None, axes: tuple[int, ...]
 ) -> torch.Tensor:

@@ -297,26 +297,16 @@ class GroupedQueryAttention(Layer):
                 f'Layer "{self.name}" ({type(self).__name__}) cannot return attention '
                 "scores with flash_attention=True."
             )
-        causal_only = (
-            use_causal_mask
-            and self.sliding_window is None
-            and all(
-                m is None for m in (query_mask, value_mask, key_mask, attention_mask)
-            )
+        mask, causal_only = attention_masks.attention_mask_for(
+            query,
+            value,
+            query_mask,
+            value_mask,
+            key_mask,
+            attention_mask,
+            use_causal_mask,
+            self.sliding_window,
         )
-        mask = None
-        if not causal_only:
-            mask = attention_masks.combine_masks(
-                query.shape[1],
-                value.shape[1],
-                query.device,
-                query_mask,
-                value_mask,
-                key_mask,
-                attention_mask,
-                use_causal_mask,
-                self.sliding_window,
-            )
         gate = self._gate_dense(query) if self.use_gate else None
         q = self._query_dense(query)  # (B, Tq, query_heads, head_dim)
         k = self._key_dense(key)  # (B, Tv, kv_heads, head_dim)

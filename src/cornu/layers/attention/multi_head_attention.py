@@ -402,26 +402,16 @@ class MultiHeadAttention(Layer):
         if self._shapes is None:
             self.build(tuple(query.shape), tuple(value.shape), tuple(key.shape))
         self._check_flash(return_attention_scores)
-        causal_only = (
-            use_causal_mask
-            and all(
-                m is None for m in (query_mask, value_mask, key_mask, attention_mask)
-            )
-            and self.sliding_window is None
+        mask, causal_only = attention_masks.attention_mask_for(
+            query,
+            value,
+            query_mask,
+            value_mask,
+            key_mask,
+            attention_mask,
+            use_causal_mask,
+            self.sliding_window,
         )
-        mask = None
-        if not causal_only:
-            mask = attention_masks.combine_masks(
-                query.shape[1],
-                value.shape[1],
-                query.device,
-                query_mask,
-                value_mask,
-                key_mask,
-                attention_mask,
-                use_causal_mask,
-                self.sliding_window,
-            )
         gate = self._gate_dense(query) if self.use_gate else None
         q = self.query_dense(query)  # (B, Tq, heads, key_dim)
         k = self.key_dense(key)  # (B, Tv, heads, key_dim)
