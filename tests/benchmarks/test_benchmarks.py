@@ -61,3 +61,14 @@ def test_run_writes_results(tmp_path):
     assert "| tiny |" in text and "| data |" in text and "| rnn |" in text
     assert "| mlp |" in text and "Import:" in text  # the jit_compile table
     assert report["imports"]["cornu"] > 0
+
+
+def test_transformer_benchmark_runs_tiny_on_cpu():
+    import transformer
+
+    result = transformer.main(["--tiny", "--steps", "2", "--rounds", "1"])
+    assert result["config"] == transformer.TINY
+    assert result["cornu"]["tokens_per_s"] > 0 and result["raw"]["tokens_per_s"] > 0
+    # Both models have the same architecture, so the same parameter count.
+    model = transformer.cornu_model(transformer.TINY)
+    assert model.count_params() == result["params"]

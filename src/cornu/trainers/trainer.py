@@ -341,7 +341,9 @@ class Trainer:
 
     def _prepare_jit(self) -> None:
         if self._jit_compile and self._jit_forward is None:
-            self._jit_forward = torch.compile(self._forward_and_loss)
+            # Static shapes: a short last batch recompiles once rather than
+            # switching the whole step to dynamic shapes.
+            self._jit_forward = torch.compile(self._forward_and_loss, dynamic=False)
 
     # -- loops ----------------------------------------------------------------
     def _callbacks(self, callbacks: Any, verbose: Any, epochs: int, steps: Any) -> Any:
