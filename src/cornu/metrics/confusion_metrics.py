@@ -423,6 +423,7 @@ class SensitivitySpecificityBase(Metric):
                 f"Received: num_thresholds={num_thresholds}"
             )
         self.value = value
+        self.num_thresholds = num_thresholds
         self.class_id = class_id
         if num_thresholds == 1:
             self.thresholds = [0.5]
@@ -478,8 +479,25 @@ class SensitivitySpecificityBase(Metric):
             .clamp_min(0)
         )
 
+    # Set by each subclass: the constructor argument that bounds a rate (and
+    # the rate it bounds), and the rate the metric maximises under it.
+    _bound: str
+    _bounded_rate: str
+    _objective: str
+
+    def result(self) -> torch.Tensor:
+        rates = self._rates()
+        return self._find_max_under_constraint(
+            rates[self._bounded_rate], rates[self._objective]
+        )
+
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "class_id": self.class_id}
+        return {
+            **super().get_config(),
+            "class_id": self.class_id,
+            "num_thresholds": self.num_thresholds,
+            self._bound: self.value,
+        }
 
 
 def _check_rate(name: str, value: float) -> None:
@@ -506,6 +524,10 @@ class SensitivityAtSpecificity(SensitivitySpecificityBase):
     0.5
     """
 
+    _bound = "specificity"
+    _bounded_rate = "specificity"
+    _objective = "sensitivity"
+
     def __init__(
         self,
         specificity: float,
@@ -516,21 +538,7 @@ class SensitivityAtSpecificity(SensitivitySpecificityBase):
     ) -> None:
         _check_rate("specificity", specificity)
         self.specificity = specificity
-        self.num_thresholds = num_thresholds
         super().__init__(specificity, num_thresholds, class_id, name, dtype)
-
-    def result(self) -> torch.Tensor:
-        rates = self._rates()
-        return self._find_max_under_constraint(
-            rates["specificity"], rates["sensitivity"]
-        )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "num_thresholds": self.num_thresholds,
-            "specificity": self.specificity,
-        }
 
 
 class SpecificityAtSensitivity(SensitivitySpecificityBase):
@@ -550,6 +558,10 @@ class SpecificityAtSensitivity(SensitivitySpecificityBase):
     0.6667
     """
 
+    _bound = "sensitivity"
+    _bounded_rate = "sensitivity"
+    _objective = "specificity"
+
     def __init__(
         self,
         sensitivity: float,
@@ -560,21 +572,7 @@ class SpecificityAtSensitivity(SensitivitySpecificityBase):
     ) -> None:
         _check_rate("sensitivity", sensitivity)
         self.sensitivity = sensitivity
-        self.num_thresholds = num_thresholds
         super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
-
-    def result(self) -> torch.Tensor:
-        rates = self._rates()
-        return self._find_max_under_constraint(
-            rates["sensitivity"], rates["specificity"]
-        )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "num_thresholds": self.num_thresholds,
-            "sensitivity": self.sensitivity,
-        }
 
 
 class PrecisionAtRecall(SensitivitySpecificityBase):
@@ -594,6 +592,10 @@ class PrecisionAtRecall(SensitivitySpecificityBase):
     0.5
     """
 
+    _bound = "recall"
+    _bounded_rate = "sensitivity"
+    _objective = "precision"
+
     def __init__(
         self,
         recall: float,
@@ -604,19 +606,7 @@ class PrecisionAtRecall(SensitivitySpecificityBase):
     ) -> None:
         _check_rate("recall", recall)
         self.recall = recall
-        self.num_thresholds = num_thresholds
         super().__init__(recall, num_thresholds, class_id, name, dtype)
-
-    def result(self) -> torch.Tensor:
-        rates = self._rates()
-        return self._find_max_under_constraint(rates["sensitivity"], rates["precision"])
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "num_thresholds": self.num_thresholds,
-            "recall": self.recall,
-        }
 
 
 class RecallAtPrecision(SensitivitySpecificityBase):
@@ -636,6 +626,10 @@ class RecallAtPrecision(SensitivitySpecificityBase):
     0.5
     """
 
+    _bound = "precision"
+    _bounded_rate = "precision"
+    _objective = "sensitivity"
+
     def __init__(
         self,
         precision: float,
@@ -646,19 +640,7 @@ class RecallAtPrecision(SensitivitySpecificityBase):
     ) -> None:
         _check_rate("precision", precision)
         self.precision = precision
-        self.num_thresholds = num_thresholds
         super().__init__(precision, num_thresholds, class_id, name, dtype)
-
-    def result(self) -> torch.Tensor:
-        rates = self._rates()
-        return self._find_max_under_constraint(rates["precision"], rates["sensitivity"])
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "num_thresholds": self.num_thresholds,
-            "precision": self.precision,
-        }
 
 
 class AUC(Metric):
