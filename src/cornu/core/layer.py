@@ -268,11 +268,18 @@ class Layer(Operation, torch.nn.Module):
         for w in self._own_weights():
             seen.add(id(w))
             out.append(w)
-        for layer in self._sublayers():
-            for w in layer.weights:
-                if id(w) not in seen:
-                    seen.add(id(w))
-                    out.append(w)
+        for module in self._modules.values():
+            if module is None:
+                continue
+            # Plain torch modules inside a layer (raw PyTorch in a subclassed
+            # model) contribute their parameters too, so they are trained.
+            params = (
+                module.weights if isinstance(module, Layer) else module.parameters()
+            )
+            for p in params:
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    out.append(p)  # type: ignore[arg-type]
         return out
 
     @property
@@ -307,8 +314,11 @@ class Layer(Operation, torch.nn.Module):
                 w.trainable = value and getattr(w, "_created_trainable", True)
             else:
                 w.requires_grad_(value)
-        for layer in self._sublayers():
-            layer.trainable = value
+        for module in self._modules.values():
+            if isinstance(module, Layer):
+                module.trainable = value
+            elif module is not None:
+                module.requires_grad_(value)
 
     def get_weights(self) -> list[np.ndarray]:
         """The weights' values as numpy arrays, in `weights` order."""

@@ -32,6 +32,7 @@ from cornu.layers.core.identity import Identity
 from cornu.layers.core.input_layer import Input, InputLayer
 from cornu.layers.core.lambda_layer import Lambda
 from cornu.layers.core.masking import Masking
+from cornu.layers.core.torch_module_wrapper import TorchModuleWrapper
 from cornu.layers.merging.add import Add, add
 from cornu.layers.merging.average import Average, average
 from cornu.layers.merging.concatenate import Concatenate, concatenate
