@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test lint bench install clean browser-deps test-browser
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -25,7 +25,22 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks examples
 	$(BIN)/mypy
 
-test: lint
+# Debian's Chromium and onnxruntime-web for the browser test of ONNX exports;
+# when they cannot be installed the test is skipped (and says why).
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "Chromium could not be installed: the browser test will be skipped."; \
+	  else echo "No apt-get as root: the browser test will be skipped."; fi; fi
+	@if command -v npm >/dev/null 2>&1 && [ ! -d examples/browser/node_modules/onnxruntime-web ]; then \
+	  (cd examples/browser && npm ci --silent --no-audit --no-fund) \
+	    || echo "npm install failed: the browser test will be skipped."; fi
+
+test-browser: $(STAMP) browser-deps
+	KERAS_BACKEND=torch $(BIN)/python -m pytest tests/export/test_browser.py -rs
+
+test: lint browser-deps
 	KERAS_BACKEND=torch $(BIN)/python -m pytest -n 2 tests
 
 bench: $(STAMP)
