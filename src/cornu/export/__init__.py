@@ -4,6 +4,7 @@
 in its own runtime and compared with the model before it is kept.
 """
 
+from cornu.export.export_archive import ExportArchive
 from cornu.export.export_lib import (
     FORMATS,
     ExportResult,
@@ -13,6 +14,7 @@ from cornu.export.export_lib import (
 from cornu.export.input_spec import InputSignature, TensorSpec
 
 __all__ = [
+    "ExportArchive",
     "FORMATS",
     "ExportResult",
     "ExportVerificationError",
