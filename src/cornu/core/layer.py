@@ -62,7 +62,9 @@ def _shape_of(x: Any) -> Any:
 
 
 def _to_tensor(x: Any) -> Any:
-    if isinstance(x, np.ndarray):
+    # Arrays of strings or Python objects stay numpy: torch has no such tensors
+    # (text preprocessing layers read them as they are).
+    if isinstance(x, np.ndarray) and x.dtype.kind not in ("U", "S", "O"):
         from cornu.ops.core import convert_to_tensor
 
         return convert_to_tensor(x)

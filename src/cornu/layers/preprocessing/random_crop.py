@@ -1,0 +1,116 @@
+"""`RandomCrop`: crops images at a random place, in training."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from cornu.layers.preprocessing._image import BaseRandomImageLayer
+from cornu.ops import image as image_ops
+
+
+class RandomCrop(BaseRandomImageLayer):
+    """Crops a `(height, width)` window at a random place (one per batch).
+
+    In training, when the input is larger than the target on both axes, the
+    window's corner is drawn uniformly; otherwise it starts at Keras's
+    centred corner and is resized to the target where it runs past the
+    input. At inference the largest central box with the target aspect
+    ratio is resized to the target, as Keras documents (Keras's own
+    inference call returns the input unchanged, at odds with its docs and
+    its output shape).
+
+    Args:
+        height: the output height.
+        width: the output width.
+        seed: an int for reproducible draws.
+        data_format: `"channels_last"` (default) or `"channels_first"`.
+
+    Call arguments:
+        inputs: one image `(h, w, c)` or a batch `(b, h, w, c)`.
+        training: whether to crop at random (default `True`, as Keras).
+
+    Input shape:
+        `(batch, height, width, channels)` or `(height, width, channels)`.
+
+    Output shape:
+        The same, with the target height and width.
+
+    Example:
+    >>> import numpy as np
+    >>> x = np.arange(16, dtype="float32").reshape(1, 4, 4, 1)
+    >>> RandomCrop(2, 2)(x, training=False)[0, :, :, 0].tolist()
+    [[2.5, 4.5], [10.5, 12.5]]
+    """
+
+    def __init__(
+        self,
+        height: int,
+        width: int,
+        seed: int | None = None,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        for name, value in (("height", height), ("width", width)):
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(
+                    f"RandomCrop `{name}` must be a positive integer, received: "
+                    f"{name}={value!r}."
+                )
+        self.height = height
+        self.width = width
+
+    def call(self, inputs: Any, training: bool | None = True) -> torch.Tensor:
+        images = self._images(inputs)
+        if training is False:
+            return image_ops.resize(
+                images,
+                (self.height, self.width),
+                crop_to_aspect_ratio=True,
+                data_format=self.data_format,
+            )
+        transformation = self.get_random_transformation(images, training=True)
+        return self.transform_images(images, transformation, training=True)
+
+    def get_random_transformation(
+        self, data: Any, training: bool = True, seed: Any = None
+    ) -> Any:
+        h_axis, w_axis = self._height_width_axes(len(data.shape))
+        in_h, in_w = int(data.shape[h_axis]), int(data.shape[w_axis])
+        if training and in_h > self.height and in_w > self.width:
+            h_start = self._uniform((), 0.0, float(in_h - self.height + 1), seed)
+            w_start = self._uniform((), 0.0, float(in_w - self.width + 1), seed)
+            return int(h_start), int(w_start)
+        crop_h = max(min(in_h, int(in_w * self.height / self.width)), 1)
+        crop_w = max(min(in_w, int(in_h * self.width / self.height)), 1)
+        return int((in_h - crop_h) / 2), int((in_w - crop_w) / 2)
+
+    def transform_images(
+        self, images: Any, transformation: Any, training: bool = True
+    ) -> torch.Tensor:
+        images = self._images(images)
+        if not training:
+            return images
+        h_start, w_start = (int(t) for t in transformation)
+        h_axis, w_axis = self._height_width_axes(images.dim())
+        # Slicing (not `narrow`) clips a window that runs past the input.
+        index = [slice(None)] * images.dim()
+        index[h_axis] = slice(h_start, h_start + self.height)
+        index[w_axis] = slice(w_start, w_start + self.width)
+        out = images[tuple(index)]
+        if (out.shape[h_axis], out.shape[w_axis]) != (self.height, self.width):
+            out = image_ops.resize(
+                out, (self.height, self.width), data_format=self.data_format
+            ).to(images.dtype)
+        return out
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        shape = list(input_shape)
+        h_axis, w_axis = self._height_width_axes(len(shape))
+        shape[h_axis], shape[w_axis] = self.height, self.width
+        return tuple(shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "height": self.height, "width": self.width}
