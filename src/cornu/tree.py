@@ -74,3 +74,94 @@ def map_structure(func: Callable[..., Any], *structures: Any) -> Any:
 
 def assert_same_structure(a: Any, b: Any) -> None:
     map_structure(lambda *_: None, a, b)
+
+
+def _items(x: Any) -> list[tuple[Any, Any]]:
+    if isinstance(x, Mapping):
+        return [(k, x[k]) for k in sorted(x)]
+    return list(enumerate(x))
+
+
+def flatten_with_path(structure: Any) -> list[tuple[tuple, Any]]:
+    """`(path, leaf)` pairs in `flatten` order; a path is the tuple of keys."""
+    out: list[tuple[tuple, Any]] = []
+
+    def walk(x: Any, path: tuple) -> None:
+        if not is_nested(x):
+            out.append((path, x))
+            return
+        for key, child in _items(x):
+            walk(child, (*path, key))
+
+    walk(structure, ())
+    return out
+
+
+def assert_same_paths(a: Any, b: Any) -> None:
+    """Raises ValueError unless `a` and `b` have the same leaf paths."""
+    paths_a = {p for p, _ in flatten_with_path(a)}
+    paths_b = {p for p, _ in flatten_with_path(b)}
+    if paths_a != paths_b:
+        raise ValueError(
+            f"The structures do not have the same paths: {sorted(paths_a ^ paths_b)}."
+        )
+
+
+def map_structure_up_to(
+    shallow: Any, func: Callable[..., Any], *structures: Any
+) -> Any:
+    """`map_structure` that stops at the leaves of `shallow` (deeper parts go to `func` whole)."""
+    if not is_nested(shallow):
+        return func(*structures)
+    kids = [dict(_items(s)) for s in structures]
+    out = [
+        map_structure_up_to(child, func, *(k[key] for k in kids))
+        for key, child in _items(shallow)
+    ]
+    return _rebuild(shallow, out)
+
+
+def traverse(func: Callable[[Any], Any], structure: Any, top_down: bool = True) -> Any:
+    """Visits every node; `func` returning non-None replaces the node (and, top
+    down, stops the descent below it)."""
+
+    def visit(x: Any) -> Any:
+        if top_down:
+            result = func(x)
+            if result is not None:
+                return result
+        if is_nested(x):
+            x = _rebuild(x, [visit(c) for c in _children(x)])
+        if not top_down:
+            result = func(x)
+            if result is not None:
+                return result
+        return x
+
+    return visit(structure)
+
+
+def lists_to_tuples(structure: Any) -> Any:
+    """The same structure with every list turned into a tuple."""
+    if isinstance(structure, list):
+        return tuple(lists_to_tuples(v) for v in structure)
+    if is_nested(structure):
+        return _rebuild(structure, [lists_to_tuples(c) for c in _children(structure)])
+    return structure
+
+
+def _is_shape(x: Any) -> bool:
+    return isinstance(x, (list, tuple)) and all(
+        d is None or isinstance(d, int) for d in x
+    )
+
+
+def map_shape_structure(func: Callable[[Any], Any], structure: Any) -> Any:
+    """Maps `func` over the shapes (tuples of ints/None) of a nested structure."""
+    if _is_shape(structure):
+        return func(tuple(structure))
+    if isinstance(structure, Mapping):
+        return {k: map_shape_structure(func, v) for k, v in structure.items()}
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(map_shape_structure(func, v) for v in structure)
+    return func(structure)
