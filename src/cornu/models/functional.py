@@ -407,9 +407,6 @@ class Functional(Model):
                     f"expected shape={t.shape}, found shape={shape}."
                 ) from error
 
-    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
-        return super().compute_output_spec(*args, **kwargs)
-
     def build(self, input_shape: Any) -> None:
         self.built = True
 

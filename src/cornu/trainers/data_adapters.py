@@ -115,32 +115,18 @@ class ArrayDataAdapter:
             if sample_weight is not None
             else None
         )
-        sizes = {
-            name: int(t.shape[0])
-            for name, part in (
-                ("x", self.x),
-                ("y", self.y),
-                ("sample_weight", self.sample_weight),
-            )
-            for t in tree.flatten(part)
-            if isinstance(t, torch.Tensor)
-        }
-        lengths = {
-            (name, int(t.shape[0]))
-            for name, part in (
-                ("x", self.x),
-                ("y", self.y),
-                ("sample_weight", self.sample_weight),
-            )
-            for t in tree.flatten(part)
-            if isinstance(t, torch.Tensor)
-        }
-        counts = {n for _, n in lengths}
+        lengths: dict[str, set[int]] = {}
+        for name, part in (
+            ("x", self.x),
+            ("y", self.y),
+            ("sample_weight", self.sample_weight),
+        ):
+            for t in tree.flatten(part):
+                if isinstance(t, torch.Tensor):
+                    lengths.setdefault(name, set()).add(int(t.shape[0]))
+        counts = set().union(*lengths.values())
         if len(counts) > 1:
-            detail = ", ".join(
-                f"{name}: {sorted({n for nm, n in lengths if nm == name})}"
-                for name in sizes
-            )
+            detail = ", ".join(f"{name}: {sorted(n)}" for name, n in lengths.items())
             raise ValueError(
                 "Data cardinality is ambiguous: all arrays must contain the same "
                 f"number of samples. Received sizes {detail}."
@@ -337,7 +323,6 @@ class IterableDataAdapter:
                 self.num_batches = len(data)
             except TypeError:
                 self.num_batches = None
-        self._generator = None
         self.device = config.device()
 
     def epoch(self) -> Iterator[Batch]:
