@@ -248,6 +248,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     compiled = compile_times([n for n in args.compile.split(",") if n], args.scale)
     peak = matmul_gflops()
+    import ops_overhead
+
+    op_rows = ops_overhead.measure(calls=max(100, int(2000 * args.scale)))
     imports = import_times(3 if args.scale < 1 else 5)
     info = machine()
     stamp = datetime.date.today().isoformat()
@@ -285,6 +288,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             )
     lines += [
         "",
+        "`keras.ops` overhead on small tensors (median per call, alternating "
+        "rounds; target cornu/torch <= 1.3):",
+        "",
+        *ops_overhead.table(op_rows),
+    ]
+    lines += [
+        "",
         f"Import: `import torch` {imports['torch']:.2f} s; `import cornu` adds "
         f"{imports['extra']:.2f} s on top of it (medians of new processes).",
         "",
@@ -298,6 +308,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "results": results,
         "keras": keras,
         "compile": compiled,
+        "ops": op_rows,
         "imports": imports,
         "machine": info,
     }

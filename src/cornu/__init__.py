@@ -43,6 +43,7 @@ _LAZY = {
     "backend",
     "testing",
     "dtype_policies",
+    "mixed_precision",
 }
 
 

@@ -121,21 +121,26 @@ def map_structure_up_to(
     return _rebuild(shallow, out)
 
 
+class MAP_TO_NONE:  # noqa: N801 - Keras's public name
+    """Returned by a `traverse` function to replace a node with `None`."""
+
+
 def traverse(func: Callable[[Any], Any], structure: Any, top_down: bool = True) -> Any:
     """Visits every node; `func` returning non-None replaces the node (and, top
-    down, stops the descent below it)."""
+    down, stops the descent below it). Returning `MAP_TO_NONE` replaces the
+    node with `None`."""
 
     def visit(x: Any) -> Any:
         if top_down:
             result = func(x)
             if result is not None:
-                return result
+                return None if result is MAP_TO_NONE else result
         if is_nested(x):
             x = _rebuild(x, [visit(c) for c in _children(x)])
         if not top_down:
             result = func(x)
             if result is not None:
-                return result
+                return None if result is MAP_TO_NONE else result
         return x
 
     return visit(structure)

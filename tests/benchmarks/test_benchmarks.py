@@ -63,6 +63,21 @@ def test_run_writes_results(tmp_path):
     assert "| tiny |" in text and "| data |" in text and "| rnn |" in text
     assert "| mlp |" in text and "Import:" in text  # the jit_compile table
     assert report["imports"]["cornu"] > 0
+    assert [r["name"] for r in report["ops"]] == [
+        "add",
+        "matmul",
+        "softmax",
+        "concatenate",
+        "take",
+    ]
+    assert "| softmax |" in text and all(r["ratio"] > 0 for r in report["ops"])
+
+
+def test_ops_cases_compute_what_torch_computes():
+    import ops_overhead
+
+    for name, (cornu_fn, torch_fn) in ops_overhead.CASES.items():
+        torch.testing.assert_close(cornu_fn(), torch_fn(), msg=name)
 
 
 def test_transformer_benchmark_runs_tiny_on_cpu():

@@ -5,6 +5,8 @@ import pytest
 import torch
 
 import cornu as keras
+from cornu import Variable
+from cornu.core.variable import store_in_order
 
 
 def test_variable_is_a_parameter_with_keras_surface():
@@ -53,3 +55,26 @@ def test_deepcopy_keeps_class_and_values():
     assert type(w) is keras.Variable and w.name == "w"
     np.testing.assert_array_equal(w.numpy(), v.numpy())
     assert w.data_ptr() != v.data_ptr()
+
+
+def test_initial_data_is_copied_not_shared():
+    array = np.zeros(3, "float32")
+    tensor = torch.zeros(3)
+    for data in (array, tensor):
+        variable = Variable(data)
+        variable.assign_add(1.0)
+        np.testing.assert_array_equal(np.asarray(data), np.zeros(3, "float32"))
+        np.testing.assert_array_equal(variable.numpy(), np.ones(3, "float32"))
+
+
+def test_store_in_order_keeps_values_and_changes_strides():
+    values = np.arange(6, dtype="float32").reshape(2, 3)
+    variable = Variable(values)
+    store_in_order(variable, (1, 0))
+    assert variable.stride() == (1, 2)
+    assert isinstance(variable, Variable) and variable.requires_grad
+    np.testing.assert_array_equal(variable.numpy(), values)
+    (variable * torch.arange(3.0)).sum().backward()
+    assert variable.grad.stride() == variable.stride()
+    variable.assign(np.ones((2, 3), "float32"))
+    assert variable.stride() == (1, 2)

@@ -1,13 +1,25 @@
-"""Trains a tiny model; run alone or under `torchrun` (used by the tests).
+"""Trains tiny models; run alone or under `torchrun` (used by the tests).
 
-Usage: python ddp_script.py OUT_DIR  (each process writes OUT_DIR/rank<R>.npz)
+Usage: python ddp_script.py OUT_DIR [MODE [ARG]]; each process writes
+OUT_DIR/<mode>_rank<R>.npz. Modes:
+
+- `main`: `fit` (with file-writing callbacks), `evaluate`, `predict`,
+  `model.save`, a `GradientTape` loop, an overridden `train_step`, and,
+  with ARG, loading the `.keras` file ARG and training it one more epoch.
+- `fit`: the `fit` of `main` alone, then the same `fit` with `evaluate`
+  and `predict` under `FullyShardedDataParallel` (results `fsdp_*`).
+- `restart`: the `fit` of `main` with `BackupAndRestore` in ARG; on the
+  first attempt under `torchrun` rank 1 dies in epoch 2.
+- `kill` / `hang`: rank 1 dies (SIGKILL) or stops answering in epoch 1.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import time
 
 import numpy as np
 import torch
@@ -17,10 +29,11 @@ torch.set_num_threads(1)
 import cornu as keras  # noqa: E402
 from cornu.random.seed import set_random_seed  # noqa: E402
 
+RANK = int(os.environ.get("RANK", "0"))
+WORLD = int(os.environ.get("WORLD_SIZE", "1"))
 
-def main(out_dir: str) -> None:
-    rank = int(os.environ.get("RANK", "0"))
-    set_random_seed(0)  # cornu.random.seed: independent of cornu.utils
+
+def data() -> tuple[np.ndarray, ...]:
     rng = np.random.default_rng(0)
     # 21 samples in global batches of 7: each batch splits 4 + 3 over two
     # ranks, so the gradient weighting by local sample count is exercised.
@@ -28,37 +41,221 @@ def main(out_dir: str) -> None:
     y = (x @ rng.normal(size=(4, 1)) + 0.1).astype("float32")
     xv = rng.normal(size=(10, 4)).astype("float32")
     yv = rng.normal(size=(10, 1)).astype("float32")
-    model = keras.Sequential(
+    return x, y, xv, yv
+
+
+def mlp() -> keras.Model:
+    return keras.Sequential(
         [
             keras.Input((4,)),
             keras.layers.Dense(8, activation="relu"),
             keras.layers.Dense(1),
         ]
     )
+
+
+def compiled_mlp() -> keras.Model:
+    set_random_seed(0)  # cornu.random.seed: independent of cornu.utils
+    model = mlp()
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
-    checkpoint = keras.callbacks.ModelCheckpoint(
-        os.path.join(out_dir, f"ckpt_rank{rank}.weights.h5"), save_weights_only=True
-    )
+    return model
+
+
+class Action(keras.callbacks.Callback):
+    """Runs `action` once, at the end of batch `batch` of epoch `epoch`."""
+
+    def __init__(self, epoch: int, batch: int, action: object) -> None:
+        super().__init__()
+        self.at = (epoch, batch)
+        self.action = action
+        self.epoch = -1
+
+    def on_epoch_begin(self, epoch: int, logs: object = None) -> None:
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: object = None) -> None:
+        if (self.epoch, batch) == self.at:
+            self.action()  # type: ignore[operator]
+
+
+class EpochLog(keras.callbacks.Callback):
+    """Appends each epoch this process trains to a file."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+    def on_epoch_begin(self, epoch: int, logs: object = None) -> None:
+        with open(self.path, "a") as f:
+            f.write(f"{epoch}\n")
+
+
+def fit(model: keras.Model, callbacks: list, epochs: int = 3) -> dict:
+    x, y, xv, yv = data()
     history = model.fit(
         x,
         y,
         batch_size=7,
-        epochs=3,
+        epochs=epochs,
         shuffle=True,
         verbose=0,
         validation_data=(xv, yv),
-        callbacks=[checkpoint],
+        callbacks=callbacks,
     )
+    return history.history
+
+
+def gradient_tape_loop() -> list[np.ndarray]:
+    """Three SGD-with-momentum steps on global batches of 6 in a custom loop."""
+    set_random_seed(1)
+    model = mlp()
+    optimizer = keras.optimizers.SGD(0.05, momentum=0.9)
+    x, y, _, _ = data()
+    per_rank = 6 // WORLD
+    for step in range(3):
+        lo = step * 6 + RANK * per_rank
+        xb = torch.from_numpy(x[lo : lo + per_rank])
+        yb = torch.from_numpy(y[lo : lo + per_rank])
+        with keras.GradientTape() as tape:
+            loss = torch.mean((model(xb) - yb) ** 2)
+        grads = tape.gradient(loss, model.trainable_weights)
+        optimizer.apply_gradients(zip(grads, model.trainable_weights))
+    return model.get_weights()
+
+
+class CustomStep(keras.Model):
+    """A model whose `train_step` is the user's own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden = keras.layers.Dense(8, activation="relu")
+        self.out = keras.layers.Dense(1)
+
+    def call(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.hidden(x))
+
+    def train_step(self, data: tuple) -> dict:
+        x, y = data[0], data[1]
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x, y, y_pred)
+        self.zero_grad()
+        loss.backward()
+        weights = self.trainable_weights
+        self.optimizer.apply([w.grad for w in weights], weights)
+        return self.compute_metrics(x, y, y_pred)
+
+
+def custom_train_step() -> list[np.ndarray]:
+    set_random_seed(2)
+    model = CustomStep()
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    x, y, _, _ = data()
+    model.fit(x, y, batch_size=7, epochs=2, shuffle=False, verbose=0)
+    return model.get_weights()
+
+
+def barrier() -> None:
+    if WORLD > 1:
+        torch.distributed.barrier()
+
+
+def main_mode(out: str, load_path: str | None) -> dict:
+    model = compiled_mlp()
+    backup = os.path.join(out, f"backup_rank{RANK}")
+    callbacks = [
+        keras.callbacks.ModelCheckpoint(
+            os.path.join(out, f"ckpt_rank{RANK}.weights.h5"), save_weights_only=True
+        ),
+        keras.callbacks.CSVLogger(os.path.join(out, f"log_rank{RANK}.csv")),
+        keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False),
+    ]
+    history = fit(model, callbacks)
+    _, _, xv, yv = data()
     evaluation = model.evaluate(xv, yv, batch_size=4, verbose=0, return_dict=True)
     predictions = model.predict(xv, batch_size=4, verbose=0)
-    np.savez(
-        os.path.join(out_dir, f"rank{rank}.npz"),
-        predictions=predictions,
-        history=json.dumps(history.history),
-        evaluation=json.dumps(evaluation),
+    model.save(os.path.join(out, f"model_rank{RANK}.keras"))
+    model.save_weights(os.path.join(out, f"saved_rank{RANK}.weights.h5"))
+    result = {
+        "predictions": predictions,
+        "history": json.dumps(history),
+        "evaluation": json.dumps(evaluation),
         **{f"w{i}": w for i, w in enumerate(model.get_weights())},
-    )
+        **{f"tape{i}": w for i, w in enumerate(gradient_tape_loop())},
+        **{f"step{i}": w for i, w in enumerate(custom_train_step())},
+    }
+    if load_path:
+        loaded = keras.saving.load_model(load_path)
+        result["loaded_predictions"] = loaded.predict(xv, batch_size=4, verbose=0)
+        fit(loaded, [], epochs=1)
+        for i, w in enumerate(loaded.get_weights()):
+            result[f"loaded{i}"] = w
+    return result
+
+
+def restart_mode(out: str, backup_dir: str) -> dict:
+    attempt = int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0"))
+    model = compiled_mlp()
+    callbacks: list = [
+        EpochLog(os.path.join(out, f"epochs_attempt{attempt}_rank{RANK}.txt")),
+        keras.callbacks.BackupAndRestore(backup_dir),
+    ]
+    if attempt == 0 and RANK == 1:
+        callbacks.append(Action(2, 0, lambda: os._exit(3)))
+    fit(model, callbacks)
+    return {f"w{i}": w for i, w in enumerate(model.get_weights())}
+
+
+def fsdp_mode() -> dict:
+    keras.distribution.set_distribution(keras.distribution.FullyShardedDataParallel())
+    model = compiled_mlp()
+    history = fit(model, [])
+    _, _, xv, yv = data()
+    evaluation = model.evaluate(xv, yv, batch_size=4, verbose=0, return_dict=True)
+    predictions = model.predict(xv, batch_size=4, verbose=0)
+    sharded = WORLD > 1
+    shards = [w.to_local().shape[0] if sharded else w.shape[0] for w in model.weights]
+    full = [
+        (w.full_tensor() if sharded else w).detach().numpy().copy()
+        for w in model.weights
+    ]
+    return {
+        "history": json.dumps(history),
+        "evaluation": json.dumps(evaluation),
+        "predictions": predictions,
+        "shard_rows": np.array(shards),
+        **{f"w{i}": w for i, w in enumerate(full)},
+    }
+
+
+def fault_mode(mode: str) -> None:
+    model = compiled_mlp()
+    callbacks = []
+    if RANK == 1:
+        if mode == "kill":
+            action = lambda: os.kill(os.getpid(), signal.SIGKILL)  # noqa: E731
+        else:
+            action = lambda: time.sleep(600)  # noqa: E731
+        callbacks.append(Action(1, 0, action))
+    fit(model, callbacks)
+
+
+def main(out: str, mode: str = "main", arg: str | None = None) -> None:
+    if mode in ("kill", "hang"):
+        fault_mode(mode)
+        return
+    if mode == "main":
+        result = main_mode(out, arg)
+    elif mode == "restart":
+        result = restart_mode(out, str(arg))
+    else:
+        model = compiled_mlp()
+        history = fit(model, [])
+        result = {f"w{i}": w for i, w in enumerate(model.get_weights())}
+        result["history"] = json.dumps(history)
+        result.update({f"fsdp_{k}": v for k, v in fsdp_mode().items()})
+    np.savez(os.path.join(out, f"{mode}_rank{RANK}.npz"), **result)
+    barrier()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:])

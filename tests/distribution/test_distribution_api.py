@@ -13,6 +13,7 @@ def test_exports_keras_names() -> None:
     for name in (
         "DataParallel",
         "DeviceMesh",
+        "FullyShardedDataParallel",
         "LayoutMap",
         "ModelParallel",
         "TensorLayout",
@@ -105,3 +106,26 @@ def test_distribute_tensor_is_identity_in_one_process() -> None:
     t = torch.ones(2, 2)
     mesh = D.DeviceMesh((1,), ["batch"], devices=["cpu:0"])
     assert D.distribute_tensor(t, D.TensorLayout(("batch", None), mesh)) is t
+
+
+def test_fully_sharded_in_one_process_is_plain_training() -> None:
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    strategy = D.FullyShardedDataParallel(devices=["cpu:0"])
+    assert isinstance(strategy, D.DataParallel)
+    with D.set_distribution(strategy):
+        model.fit(torch.ones(4, 2), torch.ones(4, 1), verbose=0)
+    assert type(model.weights[0]) is type(model.weights[1])  # no DTensors
+    assert not type(model).__name__.startswith("FSDP")
+
+
+def test_dist_timeout_setting_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cornu.distribution import process_group
+
+    monkeypatch.setenv("CORNU_DIST_TIMEOUT", "7.5")
+    assert process_group.timeout_seconds() == 7.5
+    monkeypatch.delenv("CORNU_DIST_TIMEOUT")
+    assert process_group.timeout_seconds() == 1800.0
+    monkeypatch.setenv("CORNU_DIST_TIMEOUT", "soon")
+    with pytest.raises(ValueError, match="`CORNU_DIST_TIMEOUT` must be a positive"):
+        process_group.timeout_seconds()

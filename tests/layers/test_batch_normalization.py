@@ -244,8 +244,6 @@ def test_bad_arguments() -> None:
         ValueError, match=r"BatchNormalization `momentum` must be in \[0, 1\]"
     ):
         BatchNormalization(momentum=1.5)
-    with pytest.raises(NotImplementedError, match=r"renorm=True"):
-        BatchNormalization(renorm=True)
     with pytest.raises(
         ValueError, match=r'"bn_a" \(BatchNormalization\) has axis=3, out of range'
     ):

@@ -540,7 +540,7 @@ def test_errors() -> None:
         StringLookup(vocabulary=["a"], num_oov_indices=0, name="look")(["a", "b"])
     with pytest.raises(ValueError, match=r"cannot adapt: it was given a `vocab"):
         StringLookup(vocabulary=["a"]).adapt(["a"])
-    with pytest.raises(ValueError, match=r"vocabulary files are not supported"):
+    with pytest.raises(ValueError, match=r"vocabulary file 'vocab.txt' does not exist"):
         StringLookup(vocabulary="vocab.txt")
     with pytest.raises(ValueError, match=r"has no vocabulary: pass `vocabulary`"):
         IntegerLookup()(np.array([1]))

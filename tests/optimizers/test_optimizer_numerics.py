@@ -19,6 +19,7 @@ import torch
 
 import cornu
 from cornu import optimizers
+from cornu.core.variable import store_in_order
 
 SHAPES = [(3, 4), (4,), (2, 3, 5)]
 STEPS = 5
@@ -96,12 +97,19 @@ def _run_cornu(
     foreach: bool = True,
     fused: bool = True,
     transposed: bool = False,
+    column_major: bool = False,
     device: str = "cpu",
 ) -> list[np.ndarray]:
     inits, grads = _data()
     variables = [
         cornu.Variable(x, name=f"v{i}", device=device) for i, x in enumerate(inits)
     ]
+    if column_major:
+        # As Dense holds its kernel: transposed memory, gradients alike.
+        for v in variables:
+            if v.ndim == 2:
+                store_in_order(v, (1, 0))
+        transposed = True
     opt = getattr(optimizers, name)(**{"learning_rate": 0.1, **kwargs})
     opt.foreach = foreach
     opt.fused = fused  # only Adam and AdamW read it
@@ -130,6 +138,7 @@ def test_foreach_path_equals_per_variable_path(case: tuple[str, dict]) -> None:
     if name in ("Adam", "AdamW"):
         paths.append(_run_cornu(name, kwargs, foreach=True, fused=False))
         paths.append(_run_cornu(name, kwargs, foreach=True, transposed=True))
+    paths.append(_run_cornu(name, kwargs, foreach=True, column_major=True))
     for path in paths:
         for a, b in zip(path, reference):
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
@@ -338,3 +347,21 @@ def test_matches_numpy_reference(
     # float32 state against float64: a few ulps of float32 per step.
     for v, w in zip(variables, expected):
         np.testing.assert_allclose(v.numpy(), w, rtol=2e-5, atol=2e-6)
+
+
+def test_fused_adam_runs_on_column_major_kernels(monkeypatch: Any) -> None:
+    layer = cornu.layers.Dense(3)
+    layer.build((None, 5))
+    opt = optimizers.Adam(learning_rate=0.1)
+    opt.build(layer.trainable_weights)
+    calls = []
+    original = opt._fused_update_step
+    monkeypatch.setattr(
+        opt, "_fused_update_step", lambda *a: calls.append(1) or original(*a)
+    )
+    layer(torch.ones(2, 5)).sum().backward()
+    grads = [w.grad for w in layer.trainable_weights]
+    assert grads[0].stride() == layer.kernel.stride() == (1, 5)
+    opt.apply(grads, layer.trainable_weights)
+    assert calls == [1]
+    assert opt._momentums[0].stride() == opt._velocities[0].stride() == (1, 5)

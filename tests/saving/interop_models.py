@@ -133,6 +133,24 @@ def attention(keras: Any) -> Any:
     return keras.Model(x, layers.GlobalAveragePooling1D()(h))
 
 
+def raw_ops(keras: Any) -> Any:
+    """Raw `keras.ops` calls as graph nodes, numbers among their arguments."""
+    ops = keras.ops
+    x = keras.Input((6,))
+    h = keras.layers.Dense(6)(x)
+    gate = ops.cast(ops.greater(h, 0.1), "float32")
+    h = ops.add(ops.multiply(h, gate), 1.5)
+    h = ops.clip(ops.subtract(ops.square(h), 0.25), -2.0, 4.0)
+    h = ops.where(ops.less(h, 0.0), 0.0, h)
+    stats = ops.concatenate(
+        [ops.mean(h, axis=-1, keepdims=True), ops.max(h, axis=-1, keepdims=True)],
+        axis=-1,
+    )
+    h = ops.tanh(ops.divide(h, ops.add(ops.sqrt(ops.abs(h)), 1.0)))
+    h = ops.exp(ops.negative(ops.power(h, 2.0)))
+    return keras.Model(x, ops.concatenate([ops.log1p(h), stats], axis=-1))
+
+
 # Architectures saved as `.keras` and as `.weights.h5`.
 BUILDERS = {
     "sequential": sequential,
@@ -144,6 +162,7 @@ BUILDERS = {
     "embed": embed,
     "recurrent": recurrent,
     "attention": attention,
+    "raw_ops": raw_ops,
 }
 
 # The layers each architecture needs; an architecture whose layers cornu does
@@ -164,6 +183,7 @@ INPUTS: dict[str, list[tuple[tuple[int, ...], str, int]]] = {
     "embed": [((5,), "int32", 10)],
     "recurrent": [((6, 3), "float32", 0)],
     "attention": [((6, 4), "float32", 0)],
+    "raw_ops": [((6,), "float32", 0)],
 }
 
 

@@ -37,6 +37,9 @@ class BackupAndRestore(Callback):
 
     The backup is one `.npz` file, read without pickle, and written to a
     temporary file that replaces the previous backup only once complete.
+    Across processes (`torchrun`) rank 0 alone writes it and every rank
+    reads it on resume, so `backup_dir` must be on a file system all ranks
+    see.
 
     Args:
         backup_dir: the directory for the backup; use it for nothing else.
@@ -163,7 +166,7 @@ class BackupAndRestore(Callback):
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         self._clear_initial_counters()
-        if not self.delete_checkpoint:
+        if not self.delete_checkpoint or not _is_writer():
             return
         for path in (self._backup_path, self._prev_backup_path):
             with contextlib.suppress(FileNotFoundError):
@@ -196,6 +199,8 @@ class BackupAndRestore(Callback):
         rng: dict[str, Any],
         step_rng: dict[str, Any] | None,
     ) -> None:
+        if not _is_writer():
+            return
         model = self.model
         arrays: dict[str, np.ndarray] = {}
         meta: dict[str, Any] = {
@@ -280,6 +285,13 @@ class BackupAndRestore(Callback):
             self.model._initial_epoch = None
             self.model._initial_step = None
         self._set_initial_counters = False
+
+
+def _is_writer() -> bool:
+    # Across processes every rank reads the backup; rank 0 alone writes it
+    # (the ranks hold equal states).
+    dist = torch.distributed
+    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
 
 
 def _is_step_freq(save_freq: Any) -> bool:

@@ -37,6 +37,7 @@ _PUBLIC_MODULES = {
     "keras.optimizers.schedules": "cornu.optimizers.schedules",
     "keras.callbacks": "cornu.callbacks",
     "keras.random": "cornu.random",
+    "keras.utils": "cornu.utils",
     "keras.src.models.functional": "cornu.models",
     "keras.src.models.sequential": "cornu.models",
     "keras.src.models.model": "cornu.models",
@@ -132,7 +133,14 @@ def safe_mode_scope(value: bool | None) -> Iterator[None]:
         _SCOPE.safe_mode = previous
 
 
+# Set by `keras.config.enable_unsafe_deserialization()`: as in Keras, it
+# turns safe mode off everywhere, overriding `safe_mode=True` arguments.
+UNSAFE_DESERIALIZATION = False
+
+
 def in_safe_mode() -> bool:
+    if UNSAFE_DESERIALIZATION:
+        return False
     value = getattr(_SCOPE, "safe_mode", None)
     return True if value is None else bool(value)
 
@@ -172,9 +180,11 @@ def serialize_keras_object(obj: Any) -> Any:
 
         return config.standardize_dtype(obj)
     if isinstance(obj, (np.ndarray, torch.Tensor)):
+        is_tensor = isinstance(obj, torch.Tensor)
         arr = obj.detach().cpu().numpy() if isinstance(obj, torch.Tensor) else obj
         return {
-            "class_name": "__numpy__",
+            # Keras names backend tensors `__tensor__`, numpy arrays `__numpy__`.
+            "class_name": "__tensor__" if is_tensor else "__numpy__",
             "config": {"value": arr.tolist(), "dtype": str(arr.dtype)},
         }
     if isinstance(obj, tuple):
@@ -188,6 +198,8 @@ def serialize_keras_object(obj: Any) -> Any:
         return {k: serialize_keras_object(v) for k, v in obj.items()}
     if isinstance(obj, type):
         raise TypeError(f"Cannot serialize the class {obj.__name__}; pass an instance.")
+    if getattr(obj, "__name__", None) == "<lambda>" and hasattr(obj, "__code__"):
+        return _dump_lambda(obj)
     if callable(obj) and not hasattr(obj, "get_config"):
         name = _GLOBAL_CUSTOM_NAMES.get(obj)
         return {
@@ -338,6 +350,12 @@ def deserialize_keras_object(
         )
     if class_name == "__numpy__":
         return np.asarray(inner["value"], dtype=inner["dtype"])
+    if class_name == "__tensor__":
+        from cornu import config as cornu_config
+
+        return torch.tensor(
+            inner["value"], dtype=cornu_config.torch_dtype(inner["dtype"])
+        ).to(cornu_config.device())
     if class_name == "__lambda__":
         if safe_mode:
             raise ValueError(
@@ -390,6 +408,23 @@ def deserialize_keras_object(
     return obj
 
 
+def _dump_lambda(fn: Any) -> dict[str, Any]:
+    """Keras's `__lambda__` form: base64 bytecode, defaults, closure values.
+
+    Writing it is harmless; loading it runs code, so safe mode refuses it.
+    """
+    import base64
+    import marshal
+
+    code = base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii")
+    closure = fn.__closure__
+    cells = tuple(c.cell_contents for c in closure) if closure else None
+    return {
+        "class_name": "__lambda__",
+        "config": {"value": [code, fn.__defaults__, cells]},
+    }
+
+
 def _load_lambda(inner: Any) -> Any:
     """Rebuilds a Python lambda that Keras stored as marshalled bytecode.
 
@@ -434,7 +469,11 @@ def _deserialize_inner(inner: Any, custom_objects: Any, safe_mode: bool) -> Any:
             # Keras writes these (null) for features cornu does not have;
             # a null value means "off", which is cornu's behaviour anyway.
             continue
-        if isinstance(v, dict) and v.get("class_name") in ("__tuple__", "__numpy__"):
+        if isinstance(v, dict) and v.get("class_name") in (
+            "__tuple__",
+            "__numpy__",
+            "__tensor__",
+        ):
             out[k] = deserialize_keras_object(v, custom_objects, safe_mode)
         else:
             out[k] = v

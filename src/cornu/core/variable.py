@@ -32,7 +32,14 @@ def _initial_value(
         init = initializers.get(initializer)
         value = init(tuple(shape), dtype=config.standardize_dtype(dtype))
     else:
-        value = initializer
+        # Given data is copied, never shared: updating the variable must not
+        # change the caller's array or tensor (as Keras).
+        value = torch.as_tensor(
+            np.asarray(initializer)
+            if not isinstance(initializer, torch.Tensor)
+            else initializer
+        )
+        value = value.detach().to(device=device, dtype=dtype, copy=True)
     value = torch.as_tensor(
         np.asarray(value) if not isinstance(value, torch.Tensor) else value
     )
@@ -42,7 +49,7 @@ def _initial_value(
             f"Initial value of shape {tuple(value.shape)} does not match the "
             f"Variable shape {tuple(shape)}."
         )
-    return value.clone() if value is initializer else value
+    return value
 
 
 class Variable(torch.nn.Parameter):
@@ -208,3 +215,29 @@ class Variable(torch.nn.Parameter):
         )
 
     __hash__ = torch.nn.Parameter.__hash__
+
+
+def store_in_order(variable: torch.Tensor, physical_order: tuple[int, ...]) -> None:
+    """Re-lays out `variable`'s memory with its dims in `physical_order`.
+
+    The shape and the values stay as they are (Keras's layout, e.g. a Dense
+    kernel's `(input_dim, units)`); only the strides change, so that torch's
+    kernels see the layout they are fastest on (`torch.nn.Linear`'s
+    `(units, input_dim)` memory). Autograd gives gradients the same strides.
+    """
+    value = torch.empty_permuted(
+        variable.shape, physical_order, dtype=variable.dtype, device=variable.device
+    )
+    with torch.no_grad():
+        value.copy_(variable)
+    variable.data = value
+
+
+def match_layout(variable: torch.Tensor, reference: torch.Tensor) -> None:
+    """Gives `variable` (an optimizer slot) the memory layout of `reference`."""
+    if variable.stride() == reference.stride():
+        return
+    value = torch.empty_like(reference, dtype=variable.dtype)
+    with torch.no_grad():
+        value.copy_(variable)
+    variable.data = value

@@ -12,10 +12,13 @@ Choosing a mode:
   each rank holds all weights and 1/N of each batch;
 - `ModelParallel(layout_map=...)`: weights split as the layout map says
   (the objects and checks exist; `fit` under it is not implemented yet);
-- fully sharded (FSDP2, not implemented yet): the planned switch is a
-  distribution whose `fit` applies `torch.distributed.fsdp.fully_shard` to
-  each layer block and the model, keeping 1/N of weights, gradients and
-  optimizer state per rank.
+- `FullyShardedDataParallel()`: data parallel where each rank keeps only
+  1/N of every weight, gradient and optimizer state (FSDP2
+  `torch.distributed.fsdp.fully_shard` on each layer and on the model), for
+  models whose weights, gradients and optimizer state do not fit one device.
+  Choose it with `set_distribution(FullyShardedDataParallel())` before
+  `fit`; it costs one all-gather per layer per forward and backward, so
+  prefer `DataParallel` whenever the model fits.
 """
 
 from __future__ import annotations
@@ -352,6 +355,31 @@ class DataParallel(Distribution):
     @property
     def num_model_replicas(self) -> int:
         return int(self.device_mesh.devices.size)
+
+
+class FullyShardedDataParallel(DataParallel):
+    """Data parallel with every weight sharded across ranks (FSDP2).
+
+    Each rank trains on its part of each global batch, as with
+    `DataParallel`, but keeps only 1/N of each weight, gradient and
+    optimizer state: at its first `fit`, `evaluate` or `predict` across
+    processes, the model gets `torch.distributed.fsdp.fully_shard` on each
+    of its layers holding weights, then on itself. A layer's weights are
+    gathered for its forward and backward and freed after; gradients are
+    reduce-scattered. The model's weights become DTensors (sharded on dim 0),
+    `get_weights()` and saving gather the full values. In one process it is
+    plain training.
+
+    Args:
+        device_mesh: a 1-D mesh (the first axis is used if it has more).
+        devices: devices for a 1-D mesh, instead of `device_mesh`.
+        auto_shard_dataset: split the data across processes (default True).
+
+    Example:
+    >>> strategy = FullyShardedDataParallel(devices=["cpu:0"])
+    >>> strategy.batch_dim_name
+    'batch'
+    """
 
 
 class ModelParallel(Distribution):

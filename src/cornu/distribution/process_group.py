@@ -22,6 +22,36 @@ from cornu import config
 DEFAULT_TIMEOUT_S = 1800.0
 
 
+def timeout_seconds() -> float:
+    """How long a collective waits for the other ranks, in seconds.
+
+    Read from the `CORNU_DIST_TIMEOUT` environment variable when the process
+    group starts (default 1800, as torch's own default); a rank that died or
+    hangs makes the others fail with an error after at most this long.
+
+    Returns:
+        The timeout in seconds.
+
+    Example:
+    >>> from cornu.distribution import process_group
+    >>> process_group.timeout_seconds() > 0
+    True
+    """
+    raw = os.environ.get("CORNU_DIST_TIMEOUT", "")
+    if not raw:
+        return DEFAULT_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ValueError(
+            "`CORNU_DIST_TIMEOUT` must be a positive number of seconds; "
+            f"received {raw!r}."
+        )
+    return value
+
+
 def env_world_size() -> int:
     """The number of processes `torchrun` started (1 without `torchrun`)."""
     return int(os.environ.get("WORLD_SIZE", "1"))
@@ -91,15 +121,25 @@ def initialize(
         # One GPU per process: bind it before any weight or NCCL buffer exists.
         torch.cuda.set_device(local_rank())
         config.set_device(f"cuda:{local_rank()}")
-    timeout = float(os.environ.get("CORNU_DIST_TIMEOUT", DEFAULT_TIMEOUT_S))
     dist.init_process_group(
         backend="nccl" if use_cuda else "gloo",
         world_size=size,
         rank=this_rank,
-        timeout=datetime.timedelta(seconds=timeout),
+        timeout=datetime.timedelta(seconds=timeout_seconds()),
     )
     atexit.register(shutdown)
+    _enable_hooks()
     return True
+
+
+def _enable_hooks() -> None:
+    # A group started without `WORLD_SIZE` in the environment (arguments to
+    # `initialize`) still needs the trainer's and optimizers' hooks on.
+    from cornu.optimizers import optimizer
+    from cornu.trainers import trainer
+
+    optimizer._MULTI_PROCESS = True
+    trainer._MULTI_PROCESS = True
 
 
 def shutdown() -> None:

@@ -15,14 +15,26 @@ answer is `None` and nothing here runs. Across processes, a `Runtime`:
 - keeps the progress bar and file-writing callbacks on rank 0.
 
 Gradients are reduced in the optimizer step rather than by wrapping the
-model in `DistributedDataParallel`: the trainer (and any overridden
-`train_step` or `GradientTape` loop that calls `model.optimizer.apply`) keeps
-calling the user's model, and every replica update is averaged exactly once.
+model in `DistributedDataParallel`: the trainer, an overridden `train_step`
+and a `GradientTape` loop all end in `optimizer.apply` (or
+`apply_gradients`), which under several processes calls
+`apply_across_processes` once per step: the outermost `apply` averages, and
+an optimizer it wraps (`LossScaleOptimizer`'s inner one) does not average
+again. Averaging gradients that are already equal on every rank (a model the
+user wrapped in DDP) changes nothing, so no update is averaged twice in
+effect. The model the callbacks see is always the user's model.
+
+A collective that fails or waits longer than the process-group timeout
+(`CORNU_DIST_TIMEOUT` seconds, see `process_group`) because another rank
+died or hangs raises `DistributedError` naming the step, the rank and the
+timeout, instead of hanging.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,7 +45,133 @@ from cornu import tree
 from cornu.distribution import process_group
 
 # Callbacks that write files or send data: rank 0 alone runs them.
+# (`BackupAndRestore` runs on every rank: all read the backup, rank 0 writes.)
 _WRITER_CALLBACKS = ("ModelCheckpoint", "CSVLogger", "TensorBoard", "RemoteMonitor")
+
+
+class DistributedError(RuntimeError):
+    """A collective across processes failed: a rank died, hung or diverged."""
+
+
+class _State:
+    """Process-wide data-parallel state shared by the trainer and optimizers."""
+
+    def __init__(self) -> None:
+        # The runtime of the `fit` in progress: its batch sizes weight the
+        # gradients. None in a custom loop (equal weights).
+        self.active: Runtime | None = None
+        # True inside the outermost `apply`, so a wrapped optimizer's own
+        # `apply` does not average the already averaged gradients again.
+        self.reducing = False
+        # Tensors already made equal to rank 0's, by `id` (the weak reference
+        # tells a live tensor from a new one that reuses a freed `id`).
+        self.synced: dict[int, weakref.ref] = {}
+
+    def unsynced(self, tensors: Any) -> list[torch.Tensor]:
+        """The tensors of `tensors` not yet made equal to rank 0's."""
+        out = []
+        for t in tensors:
+            ref = self.synced.get(id(t))
+            if ref is None or ref() is not t:
+                out.append(t)
+        return out
+
+    def mark_synced(self, tensors: list[torch.Tensor]) -> None:
+        self.synced.update((id(t), weakref.ref(t)) for t in tensors)
+
+
+_STATE = _State()
+
+
+@contextlib.contextmanager
+def collective(what: str) -> Iterator[None]:
+    """Turns a failed or timed-out collective into a `DistributedError`.
+
+    Args:
+        what: the operation, for the message (e.g. `"averaging gradients"`).
+    """
+    try:
+        yield
+    except RuntimeError as e:
+        if isinstance(e, DistributedError):
+            raise
+        raise DistributedError(
+            f"Rank {process_group.rank()} of {process_group.world_size()}: "
+            f"{what} across processes failed. Another process has probably "
+            "died, hung, or is running different code; every rank must run "
+            "the same `fit`/`evaluate`/`predict` calls. Collectives wait at "
+            f"most {process_group.timeout_seconds():g} s (set "
+            "`CORNU_DIST_TIMEOUT`, in seconds, before the process group "
+            f"starts). Cause: {type(e).__name__}: {e}"
+        ) from e
+
+
+def apply_across_processes(optimizer: Any, grads: Any, variables: Any) -> bool:
+    """Runs `optimizer.apply` on gradients averaged over all processes.
+
+    Called by `Optimizer.apply` when several processes run. The first call
+    for a set of variables makes them equal to rank 0's; each call averages
+    the gradients (weighted by each rank's number of samples during `fit`,
+    equally in a custom loop) and applies them, once.
+
+    Args:
+        optimizer: the optimizer whose `apply` was called.
+        grads: this rank's gradients.
+        variables: the variables, or None for the optimizer's own.
+
+    Returns:
+        False when nothing was done here and the caller must apply as usual
+        (one process, or already inside an averaged `apply`).
+    """
+    if _STATE.reducing or not process_group.initialize():
+        return False
+    runtime = _STATE.active
+    if runtime is not None and runtime._sharded:
+        return False  # FSDP reduce-scattered the gradients in backward
+    targets = variables
+    if targets is None:
+        targets = getattr(optimizer, "_trainable_variables", None) or []
+    unsynced = _STATE.unsynced(targets)
+    if unsynced:
+        with collective("broadcasting rank 0's weights"), torch.no_grad():
+            for v in unsynced:
+                dist.broadcast(v.data, src=0)
+        _STATE.mark_synced(unsynced)
+    count = 1.0
+    if runtime is not None and runtime.batch_sizes:
+        count = float(runtime.batch_sizes.popleft())
+    grads = _average(list(grads), count)
+    _STATE.reducing = True
+    try:
+        optimizer.apply(grads, variables)
+    finally:
+        _STATE.reducing = False
+    return True
+
+
+def _average(grads: list[Any], count: float) -> list[Any]:
+    """Gradients averaged over ranks, each weighted by `count` samples."""
+    present = [g for g in grads if g is not None]
+    if not present:
+        return grads
+    flat = torch.cat(
+        [g.detach().reshape(-1).float() for g in present]
+        + [torch.ones(1, device=present[0].device)]
+    )
+    flat.mul_(count)
+    with collective("averaging gradients"):
+        dist.all_reduce(flat)
+    flat = flat[:-1] / flat[-1]
+    out: list[Any] = []
+    offset = 0
+    for g in grads:
+        if g is None:
+            out.append(None)
+            continue
+        n = g.numel()
+        out.append(flat[offset : offset + n].view_as(g).to(g.dtype))
+        offset += n
+    return out
 
 
 def for_model(model: Any) -> Runtime | None:
@@ -46,7 +184,11 @@ def for_model(model: Any) -> Runtime | None:
         A `Runtime` when the active distribution spans several processes;
         `None` otherwise (the trainer then runs its single-process path).
     """
-    from cornu.distribution.distribution_lib import ModelParallel, distribution
+    from cornu.distribution.distribution_lib import (
+        FullyShardedDataParallel,
+        ModelParallel,
+        distribution,
+    )
 
     strategy = distribution()
     if isinstance(strategy, ModelParallel) and process_group.world_size() > 1:
@@ -64,6 +206,8 @@ def for_model(model: Any) -> Runtime | None:
     if runtime is None:
         runtime = Runtime(model)
         model.__dict__["_dist_runtime"] = runtime
+    if isinstance(strategy, FullyShardedDataParallel):
+        runtime.fully_sharded = True
     runtime.prepare()
     return runtime
 
@@ -82,59 +226,81 @@ class Runtime:
         # Local sample counts of the training batches handed out, in order;
         # each optimizer step takes the first to weight its gradients.
         self.batch_sizes: collections.deque[int] = collections.deque()
-        self._synced: set[int] = set()
+        # Under FullyShardedDataParallel: the global batch size of each
+        # training batch handed out, beside `batch_sizes`.
+        self.global_sizes: collections.deque[int] = collections.deque()
+        self.fully_sharded = False
+        self._sharded = False
 
     # -- start ----------------------------------------------------------------
     def prepare(self) -> None:
-        """Makes every rank start from rank 0's weights, RNG and optimizer hook."""
+        """Makes every rank start from rank 0's weights and random state."""
         model = self.model
-        state = [t for t in _model_state(model) if id(t) not in self._synced]
-        if state:
-            with torch.no_grad():
-                for t in state:
-                    dist.broadcast(t.data, src=0)
-            self._synced.update(id(t) for t in state)
-        # Weights a model builds later (on its first batch) come out equal on
-        # every rank when the random state is rank 0's.
-        rng = torch.get_rng_state()
-        buffer = rng if _cpu_collectives() else rng.to(_collective_device())
-        dist.broadcast(buffer, src=0)
+        _STATE.active = self
+        self.batch_sizes.clear()
+        self.global_sizes.clear()
+        if self.fully_sharded and not self._sharded:
+            _check_devices(model)
+        state = [t for t in _STATE.unsynced(_model_state(model)) if not _is_dtensor(t)]
+        with collective("broadcasting rank 0's weights and random state"):
+            if state:
+                with torch.no_grad():
+                    for t in state:
+                        dist.broadcast(t.data, src=0)
+                _STATE.mark_synced(state)
+            # Weights a model builds later (on its first batch) come out equal
+            # on every rank when the random state is rank 0's.
+            rng = torch.get_rng_state()
+            buffer = rng if _cpu_collectives() else rng.to(_collective_device())
+            dist.broadcast(buffer, src=0)
         torch.set_rng_state(buffer.cpu())
-        optimizer = getattr(model, "optimizer", None)
-        if optimizer is not None and "apply" not in optimizer.__dict__:
-            optimizer.__dict__["apply"] = _ReducingApply(self, optimizer)
+        if self.fully_sharded and not self._sharded:
+            self._shard_model()
+            self._sharded = True
 
-    # -- gradients ------------------------------------------------------------
-    def reduce_gradients(self, grads: list[Any]) -> list[Any]:
-        """Averages gradients over ranks, weighted by each rank's sample count.
+    def _shard_model(self) -> None:
+        """FSDP2 on each layer holding weights, then on the model."""
+        from torch.distributed.fsdp import fully_shard
 
-        Args:
-            grads: this rank's gradients (None entries stay None).
+        model = self.model
+        if not getattr(model, "built", True):
+            raise ValueError(
+                f'FullyShardedDataParallel needs a built model; model "{model.name}" '
+                "is not built. Call it on a batch (or `build()` it) before `fit`."
+            )
+        with torch.no_grad():
+            for t in _model_state(model):
+                if not t.is_contiguous():
+                    # FSDP shards contiguous weights only.
+                    t.data = t.data.contiguous()
+        blocks = getattr(model, "layers", None) or list(model.children())
+        for block in blocks:
+            if any(True for _ in block.parameters()):
+                fully_shard(block)
+        fully_shard(model)
+        model.register_forward_hook(self._weight_rank_gradients)
+        _STATE.mark_synced(_model_state(model))
 
-        Returns:
-            The gradients of the global batch, equal on every rank.
-        """
-        count = float(self.batch_sizes.popleft()) if self.batch_sizes else 1.0
-        present = [g for g in grads if g is not None]
-        if not present:
-            return list(grads)
-        flat = torch.cat(
-            [g.detach().reshape(-1).float() for g in present]
-            + [torch.ones(1, device=present[0].device)]
+    def _weight_rank_gradients(self, module: Any, args: Any, output: Any) -> Any:
+        # FSDP averages the ranks' gradients equally; scaling this rank's
+        # output gradient by world * local / global weights them by samples,
+        # as a single process on the global batch would. Gradients of terms
+        # that do not flow through the output (weight regularizers) are
+        # equal on all ranks and stay unscaled.
+        if not torch.is_grad_enabled() or not self.global_sizes:
+            return output
+        local = self.batch_sizes.popleft()
+        scale = self.world_size * local / self.global_sizes.popleft()
+        if scale == 1.0:
+            return output
+        return tree.map_structure(
+            lambda t: (
+                _ScaleGradient.apply(t, scale)
+                if isinstance(t, torch.Tensor) and t.requires_grad
+                else t
+            ),
+            output,
         )
-        flat.mul_(count)
-        dist.all_reduce(flat)
-        flat = flat[:-1] / flat[-1]
-        out: list[Any] = []
-        offset = 0
-        for g in grads:
-            if g is None:
-                out.append(None)
-                continue
-            n = g.numel()
-            out.append(flat[offset : offset + n].view_as(g).to(g.dtype))
-            offset += n
-        return out
 
     # -- metrics --------------------------------------------------------------
     def reduce_metrics(self, model: Any) -> None:
@@ -144,7 +310,7 @@ class Runtime:
             kind = getattr(v, "aggregation", "sum")
             if kind in ("sum", "mean", "only_first_replica"):
                 by_kind.setdefault((kind, v.dtype), []).append(v)
-        with torch.no_grad():
+        with torch.no_grad(), collective("combining metrics"):
             for (kind, _), variables in sorted(
                 by_kind.items(), key=lambda item: (item[0][0], str(item[0][1]))
             ):
@@ -177,11 +343,15 @@ class Runtime:
         """Every rank's `predict` outputs joined in input order (one batch)."""
         if not sharded or not outputs:
             return outputs
-        first = outputs[0]
         flat = [tree.flatten(o) for o in outputs]
         sizes = torch.tensor([int(f[0].shape[0]) for f in flat], dtype=torch.long)
         device = flat[0][0].device
-        all_sizes = _all_gather_same_shape(sizes.to(device), self.world_size)
+        with collective("gathering predictions"):
+            return self._gather(outputs, flat, sizes.to(device))
+
+    def _gather(self, outputs: list[Any], flat: list[Any], sizes: Any) -> list[Any]:
+        first = outputs[0]
+        all_sizes = _all_gather_same_shape(sizes, self.world_size)
         all_sizes = [s.cpu() for s in all_sizes]
         joined = []
         for i in range(len(flat[0])):
@@ -218,18 +388,6 @@ class Runtime:
         return 0, kept
 
 
-class _ReducingApply:
-    """`optimizer.apply` that first averages the gradients across ranks."""
-
-    def __init__(self, runtime: Runtime, optimizer: Any) -> None:
-        self.runtime = runtime
-        self.inner = type(optimizer).apply.__get__(optimizer)
-
-    def __call__(self, grads: Any, trainable_variables: Any = None) -> None:
-        grads = self.runtime.reduce_gradients(list(grads))
-        self.inner(grads, trainable_variables)
-
-
 class ArrayShard:
     """Yields one rank's contiguous part of each global batch of an array adapter.
 
@@ -262,9 +420,11 @@ class ArrayShard:
                 perm = data_adapters._batch_shuffle(n, bs, device)
             else:
                 perm = torch.randperm(n, device=device)
-            dist.broadcast(perm, src=0)  # rank 0's order, everywhere
+            with collective("sharing the shuffle"):
+                dist.broadcast(perm, src=0)  # rank 0's order, everywhere
         if self.training:
             self.runtime.batch_sizes.clear()
+            self.runtime.global_sizes.clear()
         structure = adapter._structure
         for start in range(0, n, bs):
             size = min(bs, n - start)
@@ -273,6 +433,8 @@ class ArrayShard:
             hi = lo + q + (1 if rank < r else 0)
             if self.training:
                 self.runtime.batch_sizes.append(hi - lo)
+                if self.runtime.fully_sharded:
+                    self.runtime.global_sizes.append(size)
             if perm is None:
                 parts = [
                     t[lo:hi] if isinstance(t, torch.Tensor) else t
@@ -285,6 +447,44 @@ class ArrayShard:
                     for t in tree.flatten(structure)
                 ]
             yield tree.pack_sequence_as(structure, parts)
+
+
+class _ScaleGradient(torch.autograd.Function):
+    """Identity forward; multiplies the gradient by `scale` in backward."""
+
+    @staticmethod
+    def forward(ctx: Any, t: torch.Tensor, scale: float) -> torch.Tensor:
+        ctx.scale = scale
+        return t.view_as(t)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return grad * ctx.scale, None
+
+
+def _is_dtensor(t: torch.Tensor) -> bool:
+    from torch.distributed.tensor import DTensor
+
+    return isinstance(t, DTensor)
+
+
+def _check_devices(model: Any) -> None:
+    from cornu import config
+
+    expected = config.device()
+    named = list(model.named_parameters()) + list(model.named_buffers())
+    for name, t in named:
+        if t.device.type != expected.type or (
+            expected.index is not None and t.device.index != expected.index
+        ):
+            name = getattr(t, "path", None) or name
+            raise ValueError(
+                f'FullyShardedDataParallel: model "{model.name}" has weight '
+                f"{name!r} on {t.device}, but this process (rank "
+                f"{process_group.rank()}) trains on {expected}. Build the model "
+                "after the process group starts, on this process's device (or "
+                "move it there) before `fit`."
+            )
 
 
 def _model_state(model: Any) -> list[torch.Tensor]:

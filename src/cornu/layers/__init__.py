@@ -32,7 +32,9 @@ from cornu.layers.core.identity import Identity
 from cornu.layers.core.input_layer import Input, InputLayer
 from cornu.layers.core.lambda_layer import Lambda
 from cornu.layers.core.masking import Masking
+from cornu.layers.core.reversible_embedding import ReversibleEmbedding
 from cornu.layers.core.torch_module_wrapper import TorchModuleWrapper
+from cornu.layers.core.wrapper import Wrapper
 from cornu.layers.merging.add import Add, add
 from cornu.layers.merging.average import Average, average
 from cornu.layers.merging.concatenate import Concatenate, concatenate
@@ -83,22 +85,53 @@ from cornu.layers.pooling.global_max_pooling3d import (
 from cornu.layers.pooling.max_pooling1d import MaxPool1D, MaxPooling1D
 from cornu.layers.pooling.max_pooling2d import MaxPool2D, MaxPooling2D
 from cornu.layers.pooling.max_pooling3d import MaxPool3D, MaxPooling3D
+from cornu.layers.preprocessing.aug_mix import AugMix
+from cornu.layers.preprocessing.auto_contrast import AutoContrast
 from cornu.layers.preprocessing.category_encoding import CategoryEncoding
 from cornu.layers.preprocessing.center_crop import CenterCrop
+from cornu.layers.preprocessing.contrast_limited_adaptive_histogram_equalization import (  # noqa: E501
+    ContrastLimitedAdaptiveHistogramEqualization,
+)
+from cornu.layers.preprocessing.cut_mix import CutMix
 from cornu.layers.preprocessing.discretization import Discretization
+from cornu.layers.preprocessing.equalization import Equalization
+from cornu.layers.preprocessing.hashed_crossing import HashedCrossing
 from cornu.layers.preprocessing.hashing import Hashing
 from cornu.layers.preprocessing.integer_lookup import IntegerLookup
+from cornu.layers.preprocessing.max_num_bounding_boxes import MaxNumBoundingBoxes
+from cornu.layers.preprocessing.mel_spectrogram import MelSpectrogram
+from cornu.layers.preprocessing.mix_up import MixUp
 from cornu.layers.preprocessing.normalization import Normalization
+from cornu.layers.preprocessing.pipeline import Pipeline
+from cornu.layers.preprocessing.rand_augment import RandAugment
 from cornu.layers.preprocessing.random_brightness import RandomBrightness
+from cornu.layers.preprocessing.random_color_degeneration import (
+    RandomColorDegeneration,
+)
+from cornu.layers.preprocessing.random_color_jitter import RandomColorJitter
 from cornu.layers.preprocessing.random_contrast import RandomContrast
 from cornu.layers.preprocessing.random_crop import RandomCrop
+from cornu.layers.preprocessing.random_elastic_transform import RandomElasticTransform
+from cornu.layers.preprocessing.random_erasing import RandomErasing
 from cornu.layers.preprocessing.random_flip import RandomFlip
+from cornu.layers.preprocessing.random_gaussian_blur import RandomGaussianBlur
+from cornu.layers.preprocessing.random_grayscale import RandomGrayscale
+from cornu.layers.preprocessing.random_hue import RandomHue
+from cornu.layers.preprocessing.random_invert import RandomInvert
+from cornu.layers.preprocessing.random_perspective import RandomPerspective
+from cornu.layers.preprocessing.random_posterization import RandomPosterization
 from cornu.layers.preprocessing.random_rotation import RandomRotation
+from cornu.layers.preprocessing.random_saturation import RandomSaturation
+from cornu.layers.preprocessing.random_sharpness import RandomSharpness
+from cornu.layers.preprocessing.random_shear import RandomShear
 from cornu.layers.preprocessing.random_translation import RandomTranslation
 from cornu.layers.preprocessing.random_zoom import RandomZoom
 from cornu.layers.preprocessing.rescaling import Rescaling
 from cornu.layers.preprocessing.resizing import Resizing
+from cornu.layers.preprocessing.solarization import Solarization
+from cornu.layers.preprocessing.stft_spectrogram import STFTSpectrogram
 from cornu.layers.preprocessing.string_lookup import StringLookup
+from cornu.layers.preprocessing.text_vectorization import TextVectorization
 from cornu.layers.regularization.activity_regularization import ActivityRegularization
 from cornu.layers.regularization.alpha_dropout import AlphaDropout
 from cornu.layers.regularization.dropout import Dropout
@@ -144,3 +177,27 @@ Convolution2DTranspose = Conv2DTranspose
 Convolution3DTranspose = Conv3DTranspose
 SeparableConvolution1D = SeparableConv1D
 SeparableConvolution2D = SeparableConv2D
+
+
+def serialize(layer: Layer) -> dict:
+    """Returns `layer`'s config in Keras's serialization schema.
+
+    Example:
+    >>> serialize(Dense(2))["class_name"]
+    'Dense'
+    """
+    from cornu.core.serialization import serialize_keras_object
+
+    return serialize_keras_object(layer)
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
+    """Rebuilds a layer from `serialize`'s output (or a Keras layer config).
+
+    Example:
+    >>> deserialize(serialize(Dense(2))).units
+    2
+    """
+    from cornu.core.serialization import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects=custom_objects)

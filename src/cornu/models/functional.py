@@ -355,6 +355,9 @@ class Functional(Model):
         for i, (slot, x, want) in enumerate(
             zip(self._input_slots, flat, self._input_torch_dtypes)
         ):
+            if want is None:  # a "string" input: text stays numpy (or lists)
+                slots[slot] = x
+                continue
             if not isinstance(x, torch.Tensor):
                 x = _to_tensor(x)
             if x.dtype is not want and want is not None:
@@ -509,7 +512,7 @@ def _to_tensor(x: Any) -> torch.Tensor:
 def _torch_dtype(name: str) -> torch.dtype | None:
     from cornu import config
 
-    return config.torch_dtype(name)
+    return None if name == "string" else config.torch_dtype(name)
 
 
 def functional_from_config(
@@ -559,7 +562,14 @@ def functional_from_config(
             if t is None:
                 raise _NotReady
             return t
-        if isinstance(x, dict) and x.get("class_name") in ("__tuple__", "__numpy__"):
+        if isinstance(x, dict) and x.get("class_name") in (
+            "__tuple__",
+            "__numpy__",
+            "__tensor__",
+            "__lambda__",
+            "function",
+        ):
+            # Functions are call arguments of control-flow ops (`scan`, `map`).
             return serialization.deserialize_keras_object(x)
         if isinstance(x, list):
             return [resolve(v) for v in x]

@@ -14,7 +14,13 @@ import torch
 
 from cornu import config, tree
 from cornu.core.keras_tensor import KerasTensor, any_symbolic
-from cornu.core.operation import OPS_BY_CLASS_NAME, compute_spec, symbolic_op
+from cornu.core.operation import (
+    OPERATION_CLASSES,
+    OPS_BY_CLASS_NAME,
+    Operation,
+    compute_spec,
+    symbolic_op,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -143,6 +149,13 @@ def _get_item(x: Any, key: Any) -> Any:
 def get_item(x: Any, key: Any) -> Any:
     """`x[key]` (numpy-style indexing)."""
     if isinstance(x, KerasTensor):
+        if _symbolic(key):
+            # As Keras: a symbolic index or mask has no static meaning here.
+            raise ValueError(
+                "Indexing a KerasTensor accepts ints, slices, None, Ellipsis "
+                f"and constant arrays as keys, received the symbolic key {key!r}. "
+                "Use `ops.take`, `ops.take_along_axis` or `ops.where` instead."
+            )
         return symbolic_op(_get_item, "GetItem", (x,), {"key": key})
     return convert_to_tensor(x)[key]
 
@@ -304,19 +317,202 @@ def scatter_update(
 
 
 # --------------------------------------------------------------------------
-# control flow (eager: Python control flow over tensors, as Keras on torch)
+# control flow
+#
+# On tensors these are Python control flow over torch, as Keras on torch.
+# On KerasTensors each is recorded as one graph operation (`Cond`, `Scan`,
+# ...) whose output spec comes from tracing the user's function once on fake
+# tensors, as Keras does; the loop itself runs when the graph runs.
+
+
+def _symbolic(*structures: Any) -> bool:
+    return any(isinstance(t, KerasTensor) for t in tree.flatten(list(structures)))
+
+
+def _fresh(x: Any) -> Any:
+    """A history-free KerasTensor with the shape and dtype of `x`."""
+    if isinstance(x, KerasTensor):
+        return KerasTensor(x.shape, dtype=x.dtype)
+    if isinstance(x, torch.Tensor):
+        return KerasTensor(tuple(x.shape), dtype=config.standardize_dtype(x.dtype))
+    if x is None:
+        return None
+    t = convert_to_tensor(x)
+    return KerasTensor(tuple(t.shape), dtype=config.standardize_dtype(t.dtype))
+
+
+def _trace(fn: Callable[..., Any], *args: Any) -> Any:
+    """The specs of `fn(*args)`'s outputs (fresh KerasTensors, no graph nodes)."""
+    return tree.map_structure(_fresh, compute_spec(fn, args, {}))
+
+
+def _element(t: Any, axis: int = 0) -> Any:
+    """The spec of one slice of `t` along `axis` (the axis removed)."""
+    t = _fresh(t)
+    axis = axis % t.ndim
+    return KerasTensor(t.shape[:axis] + t.shape[axis + 1 :], dtype=t.dtype)
+
+
+def _stacked(n: int | None, y: Any) -> Any:
+    """`y`'s specs with a leading axis of size `n`."""
+    return tree.map_structure(
+        lambda t: None if t is None else KerasTensor((n, *t.shape), dtype=t.dtype), y
+    )
+
+
+def _same_spec(a: Any, b: Any) -> bool:
+    try:
+        tree.assert_same_structure(a, b)
+    except (TypeError, ValueError):
+        return False
+    for x, y in zip(tree.flatten(a), tree.flatten(b), strict=True):
+        if (x is None) != (y is None):
+            return False
+        if x is not None and (x.shape, x.dtype) != (y.shape, y.dtype):
+            return False
+    return True
+
+
+class _ControlFlow(Operation):
+    """A control-flow operation, saved under Keras's module and class name."""
+
+    keras_module = "keras.src.ops.core"
+
+    @property
+    def class_name(self) -> str:
+        return type(self).__name__
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Operation:
+        return cls(**config)
+
+
+class _Unsaveable(_ControlFlow):
+    """An operation that holds Python functions as hyper-parameters.
+
+    As in Keras, it runs in a functional model but cannot be saved.
+    """
+
+    def get_config(self) -> dict[str, Any]:
+        raise NotImplementedError(
+            f"Operation {self.name!r} ({type(self).__name__}) keeps Python "
+            "functions in its configuration and cannot be serialized, as in "
+            "Keras. Wrap the computation in a `Layer` subclass with "
+            "`get_config` to save the model."
+        )
+
+
+class Cond(_ControlFlow):
+    """`cond` as a graph operation (its predicate is symbolic)."""
+
+    def call(self, pred: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any]):
+        out = true_fn() if bool(pred) else false_fn()
+        if _symbolic(out):
+            raise ValueError(
+                f"Operation {self.name!r} (Cond): the selected branch returned "
+                "a symbolic KerasTensor while the graph was running. Branches "
+                "of `cond` cannot close over symbolic tensors; compute the "
+                "tensors they need inside a `Layer` instead."
+            )
+        return out
+
+    def compute_output_spec(self, pred: Any, true_fn: Any, false_fn: Any) -> Any:
+        true_spec, false_spec = _trace(true_fn), _trace(false_fn)
+        if not _same_spec(true_spec, false_spec):
+            raise ValueError(
+                "`true_fn` and `false_fn` should return outputs of the same "
+                "kind (struct, dtype and shape). Got "
+                f"{true_spec} and {false_spec} instead."
+            )
+        return true_spec
 
 
 def cond(pred: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any]) -> Any:
-    """`true_fn()` if `pred` else `false_fn()`."""
+    """`true_fn()` if `pred` else `false_fn()`.
+
+    With a symbolic `pred` the choice is recorded in the graph; both branches
+    must then return the same structure, shapes and dtypes.
+
+    Example:
+        >>> cond(torch.tensor(True), lambda: 1.0, lambda: 2.0)
+        1.0
+    """
+    if _symbolic(pred):
+        return Cond()(pred, true_fn, false_fn)
     return true_fn() if bool(pred) else false_fn()
 
 
-def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -> Any:
-    """Calls `branches[index](*operands)`, `index` clamped to the valid range."""
-    i = int(index)
-    i = min(max(i, 0), len(branches) - 1)
+class Switch(_ControlFlow):
+    """`switch` as a graph operation (some operand is symbolic)."""
+
+    def call(self, index: Any, branches: Sequence[Callable[..., Any]], *operands: Any):
+        return _switch(index, branches, operands)
+
+    def compute_output_spec(self, index: Any, branches: Any, *operands: Any) -> Any:
+        # As in Keras, the first branch stands for all of them.
+        return _trace(branches[0], *operands)
+
+
+def _switch(index: Any, branches: Sequence[Callable[..., Any]], operands: tuple):
+    if isinstance(index, KerasTensor):
+        raise ValueError(
+            "switch: `index` is a symbolic KerasTensor but no operand is; "
+            "pass the tensors the branches use as `*operands`."
+        )
+    i = min(max(int(index), 0), len(branches) - 1)
     return branches[i](*operands)
+
+
+def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -> Any:
+    """Calls `branches[index](*operands)`, `index` clamped to the valid range.
+
+    Example:
+        >>> switch(1, [lambda x: x + 1, lambda x: x * 2], 3)
+        6
+    """
+    if _symbolic(operands):
+        return Switch()(index, branches, *operands)
+    return _switch(index, branches, operands)
+
+
+class WhileLoop(_Unsaveable):
+    """`while_loop` as a graph operation (its loop variables are symbolic)."""
+
+    def __init__(
+        self,
+        cond: Callable[..., Any],
+        body: Callable[..., Any],
+        maximum_iterations: int | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name=name)
+        self.cond = cond
+        self.body = body
+        self.maximum_iterations = maximum_iterations
+
+    def call(self, loop_vars: Any) -> Any:
+        return _while_loop(self.cond, self.body, loop_vars, self.maximum_iterations)
+
+    def compute_output_spec(self, loop_vars: Any) -> Any:
+        return tree.map_structure(_fresh, loop_vars)
+
+
+def _while_loop(
+    cond: Callable[..., Any],
+    body: Callable[..., Any],
+    loop_vars: Any,
+    maximum_iterations: int | None,
+) -> Any:
+    is_seq = isinstance(loop_vars, (list, tuple))
+    vars_ = tuple(loop_vars) if is_seq else (loop_vars,)
+    vars_ = tree.map_structure(convert_to_tensor, vars_)
+    i = 0
+    while (maximum_iterations is None or i < maximum_iterations) and bool(cond(*vars_)):
+        out = body(*vars_)
+        vars_ = tuple(out) if isinstance(out, (list, tuple)) else (out,)
+        i += 1
+    # Eagerly a tuple for any sequence of loop variables, as Keras on torch.
+    return vars_ if is_seq else vars_[0]
 
 
 def while_loop(
@@ -329,26 +525,122 @@ def while_loop(
 
     Returns:
         The final loop variables, in the structure of `loop_vars`.
+
+    Example:
+        >>> while_loop(lambda i: i < 10, lambda i: i + 1, 0)
+        tensor(10, dtype=torch.int32)
     """
-    is_seq = isinstance(loop_vars, (list, tuple))
-    vars_ = tuple(loop_vars) if is_seq else (loop_vars,)
-    vars_ = tree.map_structure(convert_to_tensor, vars_)
-    i = 0
-    while (maximum_iterations is None or i < maximum_iterations) and bool(cond(*vars_)):
-        out = body(*vars_)
-        vars_ = tuple(out) if isinstance(out, (list, tuple)) else (out,)
-        i += 1
-    return vars_ if is_seq else vars_[0]
+    if _symbolic(loop_vars):
+        return WhileLoop(cond, body, maximum_iterations)(loop_vars)
+    return _while_loop(cond, body, loop_vars, maximum_iterations)
+
+
+class ForiLoop(_Unsaveable):
+    """`fori_loop` as a graph operation (a bound or the state is symbolic)."""
+
+    def __init__(
+        self, body_fun: Callable[[Any, Any], Any], name: str | None = None
+    ) -> None:
+        super().__init__(name=name)
+        self.body_fun = body_fun
+
+    def call(self, lower: Any, upper: Any, init_val: Any) -> Any:
+        return _fori_loop(lower, upper, self.body_fun, init_val)
+
+    def compute_output_spec(self, lower: Any, upper: Any, init_val: Any) -> Any:
+        return tree.map_structure(_fresh, init_val)
+
+
+def _fori_loop(
+    lower: Any, upper: Any, body_fun: Callable[[Any, Any], Any], init_val: Any
+) -> Any:
+    val = init_val
+    for i in range(int(lower), int(upper)):
+        val = body_fun(i, val)
+    return val
 
 
 def fori_loop(
     lower: int, upper: int, body_fun: Callable[[Any, Any], Any], init_val: Any
 ) -> Any:
-    """`val = body_fun(i, val)` for `i` in `range(lower, upper)`."""
-    val = init_val
-    for i in range(int(lower), int(upper)):
-        val = body_fun(i, val)
-    return val
+    """`val = body_fun(i, val)` for `i` in `range(lower, upper)`.
+
+    Example:
+        >>> fori_loop(0, 4, lambda i, s: s + i, 0)
+        6
+    """
+    if _symbolic(lower, upper, init_val):
+        return ForiLoop(body_fun)(lower, upper, init_val)
+    return _fori_loop(lower, upper, body_fun, init_val)
+
+
+class Scan(_ControlFlow):
+    """`scan` as a graph operation (`init` or `xs` is symbolic)."""
+
+    def __init__(
+        self,
+        length: int | None = None,
+        reverse: bool = False,
+        unroll: int | bool = 1,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name=name)
+        self.length = length
+        self.reverse = reverse
+        self.unroll = unroll
+
+    def call(self, f: Callable[[Any, Any], Any], init: Any, xs: Any = None) -> Any:
+        return _scan(f, init, xs, self.length, self.reverse)
+
+    def compute_output_spec(self, f: Any, init: Any, xs: Any = None) -> Any:
+        if xs is None:
+            if self.length is None:
+                raise ValueError("scan needs `xs` or `length`.")
+            n, x = int(self.length), None
+        else:
+            flat = tree.flatten(xs)
+            n = (
+                int(self.length)
+                if self.length is not None
+                else _fresh(flat[0]).shape[0]
+            )
+            x = tree.map_structure(_element, xs)
+        carry, y = _trace(f, tree.map_structure(_fresh, init), x)
+        return carry, _stacked(n, y)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "length": self.length,
+            "reverse": self.reverse,
+            "unroll": self.unroll,
+        }
+
+
+def _scan(
+    f: Callable[[Any, Any], tuple[Any, Any]],
+    init: Any,
+    xs: Any,
+    length: int | None,
+    reverse: bool,
+) -> tuple[Any, Any]:
+    if xs is None and length is None:
+        raise ValueError("scan needs `xs` or `length`.")
+    flat_xs = [] if xs is None else [convert_to_tensor(v) for v in tree.flatten(xs)]
+    n = int(length) if length is not None else flat_xs[0].shape[0]
+    carry = tree.map_structure(convert_to_tensor, init)
+    steps = range(n - 1, -1, -1) if reverse else range(n)
+    ys = []
+    for i in steps:
+        x = None if xs is None else tree.pack_sequence_as(xs, [v[i] for v in flat_xs])
+        carry, y = f(carry, x)
+        ys.append(y)
+    if reverse:
+        ys.reverse()
+    if not ys or ys[0] is None:
+        return carry, None
+    stacked = tree.map_structure(lambda *vs: torch.stack(list(vs)), *ys)
+    return carry, stacked
 
 
 def scan(
@@ -371,38 +663,92 @@ def scan(
 
     Returns:
         `(final_carry, stacked_ys)`.
+
+    Example:
+        >>> scan(lambda c, x: (c + x, c + x), 0, torch.tensor([1, 2, 3]))
+        (tensor(6), tensor([1, 3, 6]))
     """
     if not callable(f):
         raise TypeError(f"`f` must be callable, received: {f!r}.")
-    if xs is None and length is None:
-        raise ValueError("scan needs `xs` or `length`.")
-    flat_xs = [] if xs is None else [convert_to_tensor(v) for v in tree.flatten(xs)]
-    n = int(length) if length is not None else flat_xs[0].shape[0]
-    carry = tree.map_structure(convert_to_tensor, init)
-    steps = range(n - 1, -1, -1) if reverse else range(n)
-    ys = []
-    for i in steps:
-        x = None if xs is None else tree.pack_sequence_as(xs, [v[i] for v in flat_xs])
-        carry, y = f(carry, x)
-        ys.append(y)
-    if reverse:
-        ys.reverse()
-    if not ys or ys[0] is None:
-        return carry, None
-    stacked = tree.map_structure(lambda *vs: torch.stack(list(vs)), *ys)
-    return carry, stacked
+    if _symbolic(init, xs):
+        return Scan(length=length, reverse=reverse, unroll=unroll)(f, init, xs)
+    return _scan(f, init, xs, length, reverse)
 
 
-def map(f: Callable[[Any], Any], xs: Any) -> Any:
-    """`f` applied to each slice of `xs` along axis 0, results stacked."""
-    _, ys = scan(lambda c, x: (c, f(x)), (), xs)
+def _map_spec(f: Callable[[Any], Any], xs: Any) -> Any:
+    n = _fresh(tree.flatten(xs)[0]).shape[0]
+    return _stacked(n, _trace(f, tree.map_structure(_element, xs)))
+
+
+class Map(_ControlFlow):
+    """`map` as a graph operation (`xs` is symbolic)."""
+
+    def call(self, f: Callable[[Any], Any], xs: Any) -> Any:
+        return _map(f, xs)
+
+    def compute_output_spec(self, f: Any, xs: Any) -> Any:
+        return _map_spec(f, xs)
+
+
+def _map(f: Callable[[Any], Any], xs: Any) -> Any:
+    _, ys = _scan(lambda c, x: (c, f(x)), (), xs, None, False)
     return ys
 
 
-def vectorized_map(function: Callable[[Any], Any], elements: Any) -> Any:
-    """`function` mapped over axis 0 of `elements` with `torch.vmap`."""
+def map(f: Callable[[Any], Any], xs: Any) -> Any:
+    """`f` applied to each slice of `xs` along axis 0, results stacked.
+
+    Example:
+        >>> map(lambda x: x * 2, torch.tensor([1, 2, 3]))
+        tensor([2, 4, 6])
+    """
+    if _symbolic(xs):
+        return Map()(f, xs)
+    return _map(f, xs)
+
+
+class VectorizedMap(_ControlFlow):
+    """`vectorized_map` as a graph operation (`elements` is symbolic)."""
+
+    def __init__(self, function: Callable[[Any], Any], name: str | None = None):
+        super().__init__(name=name)
+        self.function = function
+
+    def call(self, elements: Any) -> Any:
+        return _vectorized_map(self.function, elements)
+
+    def compute_output_spec(self, elements: Any) -> Any:
+        return _map_spec(self.function, elements)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "function": self.function}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Operation:
+        from cornu.core import serialization
+
+        config = dict(config)
+        function = config["function"]
+        if isinstance(function, dict):
+            config["function"] = serialization.deserialize_keras_object(function)
+        return cls(**config)
+
+
+def _vectorized_map(function: Callable[[Any], Any], elements: Any) -> Any:
     elements = tree.map_structure(convert_to_tensor, elements)
     return torch.vmap(function)(elements)
+
+
+def vectorized_map(function: Callable[[Any], Any], elements: Any) -> Any:
+    """`function` mapped over axis 0 of `elements` with `torch.vmap`.
+
+    Example:
+        >>> vectorized_map(lambda x: x.sum(), torch.ones(3, 2))
+        tensor([2., 2., 2.])
+    """
+    if _symbolic(elements):
+        return VectorizedMap(function)(elements)
+    return _vectorized_map(function, elements)
 
 
 def _along(x: torch.Tensor, axis: int, start: int, stop: int | None, step: int = 1):
@@ -421,6 +767,43 @@ def _interleave(a: torch.Tensor, b: torch.Tensor, axis: int) -> torch.Tensor:
     return out
 
 
+def _check_lengths(flat: list, axis: int) -> int:
+    n = flat[0].shape[axis]
+    if any(e.shape[axis] != n for e in flat):
+        raise ValueError(
+            "associative_scan expects all inputs to have the same size along "
+            f"axis {axis}, received shapes {[tuple(e.shape) for e in flat]}."
+        )
+    return axis % len(flat[0].shape)
+
+
+class AssociativeScan(_ControlFlow):
+    """`associative_scan` as a graph operation (`elems` is symbolic)."""
+
+    def __init__(self, reverse: bool = False, axis: int = 0, name: str | None = None):
+        super().__init__(name=name)
+        self.reverse = reverse
+        self.axis = axis
+
+    def call(self, f: Callable[[Any, Any], Any], elems: Any) -> Any:
+        return _associative_scan(f, elems, self.reverse, self.axis)
+
+    def compute_output_spec(self, f: Any, elems: Any) -> Any:
+        flat = [_fresh(e) for e in tree.flatten(elems)]
+        axis = _check_lengths(flat, self.axis)
+
+        def one(t: KerasTensor) -> KerasTensor:
+            return KerasTensor(t.shape[:axis] + (1,) + t.shape[axis + 1 :], t.dtype)
+
+        x = tree.pack_sequence_as(elems, [one(t) for t in flat])
+        y = tree.flatten(_trace(f, x, x))
+        out = [KerasTensor(t.shape, dtype=v.dtype) for t, v in zip(flat, y)]
+        return tree.pack_sequence_as(elems, out)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "reverse": self.reverse, "axis": self.axis}
+
+
 def associative_scan(
     f: Callable[[Any, Any], Any], elems: Any, reverse: bool = False, axis: int = 0
 ) -> Any:
@@ -432,11 +815,16 @@ def associative_scan(
     """
     if not callable(f):
         raise TypeError(f"`f` must be callable, received: {f!r}.")
+    if _symbolic(elems):
+        return AssociativeScan(reverse=reverse, axis=axis)(f, elems)
+    return _associative_scan(f, elems, reverse, axis)
+
+
+def _associative_scan(
+    f: Callable[[Any, Any], Any], elems: Any, reverse: bool, axis: int
+) -> Any:
     flat = [convert_to_tensor(e) for e in tree.flatten(elems)]
-    axis = axis % flat[0].ndim
-    n = flat[0].shape[axis]
-    if any(e.shape[axis] != n for e in flat):
-        raise ValueError("associative_scan: all inputs must have the same length.")
+    axis = _check_lengths(flat, axis)
     if reverse:
         flat = [torch.flip(e, (axis,)) for e in flat]
 
@@ -516,6 +904,18 @@ def custom_gradient(f: Callable[..., Any]) -> Callable[..., Any]:
 
     return wrapper
 
+
+for _cls in (
+    AssociativeScan,
+    Cond,
+    ForiLoop,
+    Map,
+    Scan,
+    Switch,
+    VectorizedMap,
+    WhileLoop,
+):
+    OPERATION_CLASSES[_cls.__name__] = _cls
 
 __all__ = [
     "associative_scan",

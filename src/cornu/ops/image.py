@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -435,29 +436,26 @@ def map_coordinates(
 _AFFINE_ORDER = {"nearest": 0, "bilinear": 1}
 
 
-def _warp(
-    x: Tensor,
-    transform: Tensor,
-    interpolation: str,
-    fill_mode: str,
-    fill_value: float,
-) -> Tensor:
-    """Projective warp of channels-last `(N, H, W, C)` images; `transform`
-    `(N, 8)` maps output pixels to input pixels."""
+def _check_interpolation(interpolation: str) -> None:
     if interpolation not in _AFFINE_ORDER:
         raise ValueError(
             f"`interpolation` must be 'nearest' or 'bilinear', received: "
             f"{interpolation!r}."
         )
+
+
+def _sample_images(
+    x: Tensor,
+    y_in: Tensor,
+    x_in: Tensor,
+    interpolation: str,
+    fill_mode: str,
+    fill_value: float,
+) -> Tensor:
+    """Samples channels-last `(N, H, W, C)` images at the input coordinates
+    `y_in`, `x_in` (each `(N, H', W')`), returning `(N, H', W', C)`."""
     n, h, w, c = x.shape
     work = x if x.is_floating_point() else x.float()
-    t = transform.to(work.dtype)
-    ys = torch.arange(h, dtype=work.dtype, device=x.device)[None, :, None]
-    xs = torch.arange(w, dtype=work.dtype, device=x.device)[None, None, :]
-    a = [t[:, i, None, None] for i in range(8)]
-    k = a[6] * xs + a[7] * ys + 1.0
-    x_in = (a[0] * xs + a[1] * ys + a[2]) / k
-    y_in = (a[3] * xs + a[4] * ys + a[5]) / k
     flat = work.reshape(n * h * w, c)
     batch = torch.arange(n, device=x.device)[:, None, None] * (h * w)
 
@@ -467,7 +465,7 @@ def _warp(
 
     out = _sample(
         gather,
-        [y_in, x_in],
+        [y_in.to(work.dtype), x_in.to(work.dtype)],
         (h, w),
         _AFFINE_ORDER[interpolation],
         fill_mode,
@@ -476,6 +474,28 @@ def _warp(
     if not x.is_floating_point():
         out = torch.round(out)
     return out.to(x.dtype)
+
+
+def _warp(
+    x: Tensor,
+    transform: Tensor,
+    interpolation: str,
+    fill_mode: str,
+    fill_value: float,
+) -> Tensor:
+    """Projective warp of channels-last `(N, H, W, C)` images; `transform`
+    `(N, 8)` maps output pixels to input pixels."""
+    _check_interpolation(interpolation)
+    _, h, w, _ = x.shape
+    dtype = x.dtype if x.is_floating_point() else torch.float32
+    t = transform.to(dtype)
+    ys = torch.arange(h, dtype=dtype, device=x.device)[None, :, None]
+    xs = torch.arange(w, dtype=dtype, device=x.device)[None, None, :]
+    a = [t[:, i, None, None] for i in range(8)]
+    k = a[6] * xs + a[7] * ys + 1.0
+    x_in = (a[0] * xs + a[1] * ys + a[2]) / k
+    y_in = (a[3] * xs + a[4] * ys + a[5]) / k
+    return _sample_images(x, y_in, x_in, interpolation, fill_mode, fill_value)
 
 
 @keras_op("AffineTransform")
@@ -538,10 +558,17 @@ def extract_patches(
 ) -> Tensor:
     """Image patches flattened into the channel axis.
 
+    A `size` of length 3 extracts volume patches (see `extract_patches_3d`).
+
     Returns:
         `(batch, out_h, out_w, ph * pw * channels)` for channels-last inputs,
         each patch flattened in `(row, column, channel)` order.
     """
+    _check_patch_size(size)
+    if not isinstance(size, int) and len(size) == 3:
+        return extract_patches_3d(
+            images, size, strides, dilation_rate, padding, data_format
+        )
     x0 = _t(images)
     _check_rank(x0)
     fmt = _data_format(data_format)
@@ -615,16 +642,582 @@ def sobel_edges(images: ArrayLike, data_format: str | None = None) -> Tensor:
     return out
 
 
+# --------------------------------------------------------------------------
+# volumes and patch reassembly
+
+
+def _check_patch_size(size: Any) -> None:
+    if isinstance(size, int) and not isinstance(size, bool):
+        return
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(
+            "`size` must be an int or a tuple of 2 or 3 ints, received: "
+            f"size={size!r} of type {type(size).__name__}."
+        )
+    if len(size) not in (2, 3):
+        raise ValueError(
+            "`size` must be an int or a tuple of 2 or 3 ints, received: "
+            f"size={size!r} of length {len(size)}."
+        )
+
+
+def _unfold(
+    x: Tensor, ksize: Sequence[int], stride: Sequence[int], dil: Sequence[int]
+) -> Tensor:
+    """`(N, C, *spatial)` -> `(N, C, *grid, *ksize)`: every window, as views."""
+    for i, (k, s, d) in enumerate(zip(ksize, stride, dil)):
+        x = x.unfold(2 + i, (k - 1) * d + 1, s)
+        if d > 1:
+            x = x[..., ::d]
+    return x
+
+
+@keras_op("ExtractPatches")
+def extract_patches_3d(
+    volumes: ArrayLike,
+    size: int | Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    dilation_rate: int | Sequence[int] = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+) -> Tensor:
+    """Volume patches flattened into the channel axis.
+
+    Args:
+        volumes: one volume `(depth, height, width, channels)` or a batch
+            (channels first with `data_format="channels_first"`).
+        size: the patch `(depth, height, width)`, or one int for all three.
+        strides: the step between patches (default: `size`, no overlap).
+        dilation_rate: the spacing of the voxels sampled within a patch.
+        padding: `"valid"` or `"same"` (zero padding, extra voxel at the end).
+        data_format: `"channels_last"` or `"channels_first"`.
+
+    Returns:
+        `(batch, out_d, out_h, out_w, pd * ph * pw * channels)` for
+        channels-last inputs, each patch flattened in `(depth, row, column,
+        channel)` order; the flattened axis comes second for channels-first.
+
+    Example:
+    >>> import numpy as np
+    >>> v = np.zeros((2, 6, 6, 6, 3), "float32")
+    >>> tuple(extract_patches_3d(v, 3).shape)
+    (2, 2, 2, 2, 81)
+    """
+    x0 = _t(volumes)
+    if x0.ndim not in (4, 5):
+        raise ValueError(
+            "extract_patches_3d expects volumes of rank 4 (one volume) or 5 "
+            f"(a batch), received shape {tuple(x0.shape)}."
+        )
+    fmt = _data_format(data_format)
+    ksize = _tuple(size, 3, "size")
+    stride = ksize if strides is None else _tuple(strides, 3, "strides")
+    dil = _tuple(dilation_rate, 3, "dilation_rate")
+    single = x0.ndim == 4
+    x = x0.unsqueeze(0) if single else x0
+    if fmt == "channels_last":
+        x = x.movedim(-1, 1)  # (N, C, D, H, W)
+    if padding.lower() == "same":
+        x = _pad_spatial(x, _same_pads(x.shape[2:], ksize, stride, dil))
+    elif padding.lower() != "valid":
+        raise ValueError(f"`padding` must be 'valid' or 'same', received: {padding!r}.")
+    windows = _unfold(x, ksize, stride, dil)  # (N, C, gd, gh, gw, kd, kh, kw)
+    n, grid = windows.shape[0], windows.shape[2:5]
+    patches = windows.permute(0, 2, 3, 4, 5, 6, 7, 1).reshape(n, *grid, -1)
+    if fmt == "channels_first":
+        patches = patches.movedim(-1, 1)
+    return patches.squeeze(0) if single else patches
+
+
+@keras_op("ReconstructPatches")
+def reconstruct_patches(
+    patches: ArrayLike,
+    size: int | Sequence[int],
+    output_size: Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    padding: str = "valid",
+    data_format: str | None = None,
+) -> Tensor:
+    """Reassembles images (or volumes) from non-overlapping patches.
+
+    The inverse of `extract_patches` when `strides == size`: a `size` of
+    length 2 reads `(batch, grid_h, grid_w, ph * pw * channels)` patches, a
+    `size` of length 3 reads volume patches.
+
+    Args:
+        patches: patches as `extract_patches` returns them, batched or not.
+        size: the patch size used for the extraction.
+        output_size: the spatial shape to rebuild: `grid * size` with
+            `padding="valid"`, the original shape with `padding="same"`
+            (the extraction's padding is cropped away).
+        strides: must equal `size` (the default).
+        padding: `"valid"` or `"same"`, as used for the extraction.
+        data_format: `"channels_last"` or `"channels_first"`.
+
+    Returns:
+        The images `(batch, *output_size, channels)` (channels first with
+        `data_format="channels_first"`).
+
+    Example:
+    >>> import numpy as np
+    >>> x = np.random.rand(2, 6, 4, 3).astype("float32")
+    >>> p = extract_patches(x, 2)
+    >>> bool((reconstruct_patches(p, 2, (6, 4)).numpy() == x).all())
+    True
+    """
+    _check_patch_size(size)
+    nd = 3 if isinstance(size, (tuple, list)) and len(size) == 3 else 2
+    ksize = _tuple(size, nd, "size")
+    if not isinstance(output_size, (tuple, list)) or len(output_size) != nd:
+        raise ValueError(
+            f"`output_size` must be a tuple of {nd} ints (the patch `size` has "
+            f"{nd}), received: output_size={output_size!r}."
+        )
+    if strides is not None and _tuple(strides, nd, "strides") != ksize:
+        raise NotImplementedError(
+            "reconstruct_patches supports only non-overlapping patches "
+            f"(strides == size), received strides={strides}, size={size}."
+        )
+    pad = padding.lower()
+    if pad not in ("valid", "same"):
+        raise ValueError(f"`padding` must be 'valid' or 'same', received: {padding!r}.")
+    fmt = _data_format(data_format)
+    p = _t(patches)
+    if p.ndim not in (nd + 1, nd + 2):
+        raise ValueError(
+            f"reconstruct_patches expects {nd}-D patches of rank {nd + 1} "
+            f"(unbatched) or {nd + 2} (batched), received shape {tuple(p.shape)}."
+        )
+    single = p.ndim == nd + 1
+    p = p.unsqueeze(0) if single else p
+    if fmt == "channels_first":
+        p = p.movedim(1, -1)
+    n, grid, flat = p.shape[0], tuple(p.shape[1:-1]), p.shape[-1]
+    volume = math.prod(ksize)
+    if flat % volume:
+        raise ValueError(
+            f"The last patch axis ({flat}) is not a multiple of the patch volume "
+            f"{volume} (size={size})."
+        )
+    x = p.reshape(n, *grid, *ksize, flat // volume)
+    # (N, g1, k1, g2, k2, ..., C): each grid axis next to its patch axis.
+    order = [0, *(a for i in range(nd) for a in (1 + i, 1 + nd + i)), 1 + 2 * nd]
+    full = [g * k for g, k in zip(grid, ksize)]
+    x = x.permute(order).reshape(n, *full, -1)
+    crop: list[slice] = []
+    for f, k, o in zip(full, ksize, output_size):
+        if pad == "valid" and f != o or pad == "same" and not f - k < o <= f:
+            want = f"{f}" if pad == "valid" else f"in ({f - k}, {f}]"
+            raise ValueError(
+                f"With padding={padding!r}, each `output_size` entry must be "
+                f"{want} for these patches (grid {tuple(grid)}, size "
+                f"{tuple(ksize)}), received: output_size={tuple(output_size)}."
+            )
+        start = (f - o) // 2
+        crop.append(slice(start, start + o))
+    x = x[(slice(None), *crop)]
+    if fmt == "channels_first":
+        x = x.movedim(-1, 1)
+    return x.squeeze(0) if single else x
+
+
+# --------------------------------------------------------------------------
+# warps driven by points and random fields
+
+
+def _homography(start: Tensor, end: Tensor) -> Tensor:
+    """`(N, 4, 2)` point pairs -> `(N, 8)` transforms taking each end point
+    (an output pixel) to its start point (the input pixel it reads)."""
+    sx, sy = start.unbind(-1)  # (N, 4)
+    ex, ey = end.unbind(-1)
+    one, zero = torch.ones_like(ex), torch.zeros_like(ex)
+    row_x = torch.stack([ex, ey, one, zero, zero, zero, -sx * ex, -sx * ey], -1)
+    row_y = torch.stack([zero, zero, zero, ex, ey, one, -sy * ex, -sy * ey], -1)
+    a = torch.stack([row_x, row_y], dim=2).reshape(-1, 8, 8)
+    b = torch.stack([sx, sy], dim=-1).reshape(-1, 8, 1)
+    return torch.linalg.solve(a, b).reshape(-1, 8)
+
+
+def _check_points(name: str, points: Tensor) -> None:
+    if points.ndim not in (2, 3) or tuple(points.shape[-2:]) != (4, 2):
+        raise ValueError(
+            f"`{name}` must have shape (4, 2) for one image or (batch, 4, 2), "
+            f"received shape {tuple(points.shape)}."
+        )
+
+
+@keras_op("PerspectiveTransform")
+def perspective_transform(
+    images: ArrayLike,
+    start_points: ArrayLike,
+    end_points: ArrayLike,
+    interpolation: str = "bilinear",
+    fill_value: float = 0,
+    data_format: str | None = None,
+) -> Tensor:
+    """Warps images so that `start_points` land on `end_points`.
+
+    The homography through the four point pairs takes each output pixel to
+    the input pixel it reads; pixels from outside the input take
+    `fill_value`.
+
+    Args:
+        images: one image or a batch.
+        start_points: `(4, 2)` or `(batch, 4, 2)` `(x, y)` corners in the input.
+        end_points: where those corners go in the output, the same shape.
+        interpolation: `"nearest"` or `"bilinear"`.
+        fill_value: the value outside the input.
+        data_format: `"channels_last"` or `"channels_first"`.
+
+    Returns:
+        The warped images, in the input shape and dtype.
+
+    Example:
+    >>> import numpy as np
+    >>> corners = np.array([[0, 0], [7, 0], [0, 7], [7, 7]], "float32")
+    >>> x = np.random.rand(8, 8, 3).astype("float32")
+    >>> y = perspective_transform(x, corners, corners)
+    >>> bool(np.allclose(y.numpy(), x, atol=1e-5))
+    True
+    """
+    _check_interpolation(interpolation)
+    x0 = _t(images)
+    _check_rank(x0)
+    # The points take the images' dtype first, as Keras does.
+    start, end = _t(start_points).to(x0.dtype), _t(end_points).to(x0.dtype)
+    _check_points("start_points", start)
+    _check_points("end_points", end)
+    if start.shape != end.shape:
+        raise ValueError(
+            "`start_points` and `end_points` must have the same shape, received "
+            f"{tuple(start.shape)} and {tuple(end.shape)}."
+        )
+    fmt = _data_format(data_format)
+    single = x0.ndim == 3
+    x = x0.unsqueeze(0) if single else x0
+    if fmt == "channels_first":
+        x = x.permute(0, 2, 3, 1)
+    solve = torch.float64 if x.dtype == torch.float64 else torch.float32
+    t = _homography(start.reshape(-1, 4, 2).to(solve), end.reshape(-1, 4, 2).to(solve))
+    t = t.to(x.dtype if x.is_floating_point() else torch.float32)
+    if t.shape[0] == 1:
+        t = t.expand(x.shape[0], 8)
+    elif t.shape[0] != x.shape[0]:
+        raise ValueError(
+            f"Got {t.shape[0]} sets of points for a batch of {x.shape[0]} images."
+        )
+    out = _warp(x, t, interpolation, "constant", fill_value)
+    if fmt == "channels_first":
+        out = out.permute(0, 3, 1, 2)
+    return out.squeeze(0) if single else out
+
+
+@keras_op("ElasticTransform")
+def elastic_transform(
+    images: ArrayLike,
+    alpha: float = 20.0,
+    sigma: float = 5.0,
+    interpolation: str = "bilinear",
+    fill_mode: str = "reflect",
+    fill_value: float = 0.0,
+    seed: Any = None,
+    data_format: str | None = None,
+) -> Tensor:
+    """Deforms images along a smooth random displacement field.
+
+    Each image draws a standard-normal displacement per pixel and axis
+    (`x` then `y`), scaled by `sigma` and smoothed by a Gaussian of
+    standard deviation `sigma` (size `int(6 * sigma) | 1`, zero padding);
+    the output pixel `(x, y)` reads the input at
+    `(x + alpha * dx, y + alpha * dy)`.
+
+    Args:
+        images: one image or a batch (float).
+        alpha: the strength of the displacement.
+        sigma: the smoothness of the displacement field.
+        interpolation: `"nearest"` or `"bilinear"`.
+        fill_mode: `"reflect"`, `"constant"`, `"nearest"`, `"wrap"` or
+            `"mirror"`.
+        fill_value: the value outside the input with `"constant"`.
+        seed: `None` (torch's global generator), an int or a `SeedGenerator`.
+        data_format: `"channels_last"` or `"channels_first"`.
+
+    Returns:
+        The deformed images, in the input shape and dtype.
+
+    Example:
+    >>> import numpy as np
+    >>> x = np.random.rand(2, 16, 16, 3).astype("float32")
+    >>> tuple(elastic_transform(x, seed=1).shape)
+    (2, 16, 16, 3)
+    """
+    from cornu.random.seed_generator import torch_generator
+
+    _check_interpolation(interpolation)
+    if fill_mode not in _FIXERS:
+        raise ValueError(
+            f"`fill_mode` must be one of {sorted(_FIXERS)}, received: {fill_mode!r}."
+        )
+    x0 = _t(images)
+    _check_rank(x0)
+    fmt = _data_format(data_format)
+    single = x0.ndim == 3
+    x = x0.unsqueeze(0) if single else x0
+    if fmt == "channels_first":
+        x = x.permute(0, 2, 3, 1)
+    n, h, w, _ = x.shape
+    dtype = x.dtype if x.is_floating_point() else torch.float32
+    sig, amp = float(sigma), float(alpha)
+    gen = torch_generator(seed, x.device)
+    noise = torch.stack(
+        [
+            torch.normal(
+                0.0, 1.0, size=(n, h, w), generator=gen, dtype=dtype, device=x.device
+            )
+            for _ in range(2)
+        ],
+        dim=1,
+    )  # (N, 2, H, W): dx then dy
+    k = int(6 * sig) | 1
+    g = _gaussian_1d(k, sig, dtype, x.device)
+    kernel = torch.outer(g, g).expand(2, 1, k, k)
+    dx, dy = F.conv2d(noise * sig, kernel, padding=k // 2, groups=2).unbind(1)
+    ys = torch.arange(h, dtype=dtype, device=x.device)[None, :, None]
+    xs = torch.arange(w, dtype=dtype, device=x.device)[None, None, :]
+    out = _sample_images(
+        x, ys + amp * dy, xs + amp * dx, interpolation, fill_mode, fill_value
+    )
+    if fmt == "channels_first":
+        out = out.permute(0, 3, 1, 2)
+    return out.squeeze(0) if single else out
+
+
+# --------------------------------------------------------------------------
+# separable resampling
+
+
+def _triangle(x: Tensor) -> Tensor:
+    return torch.clamp(1.0 - x, min=0.0)
+
+
+def _keys_cubic(x: Tensor) -> Tensor:
+    # Keys' cubic convolution kernel with a = -0.5, on |x|.
+    near = (1.5 * x - 2.5) * x * x + 1.0
+    far = ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0
+    return torch.where(x < 1.0, near, torch.where(x < 2.0, far, 0.0))
+
+
+def _lanczos(radius: float) -> Callable[[Tensor], Tensor]:
+    def kernel(x: Tensor) -> Tensor:
+        # sinc(x) * sinc(x / radius), with its limit 1 near 0.
+        num = radius * torch.sin(math.pi * x) * torch.sin(math.pi * x / radius)
+        safe = torch.where(x > 1e-3, math.pi**2 * x * x, 1.0)
+        out = torch.where(x > 1e-3, num / safe, 1.0)
+        return torch.where(x > radius, 0.0, out)
+
+    return kernel
+
+
+_RESAMPLE_KERNELS: dict[str, Callable[[Tensor], Tensor]] = {
+    "linear": _triangle,
+    "bilinear": _triangle,
+    "trilinear": _triangle,
+    "triangle": _triangle,
+    "cubic": _keys_cubic,
+    "bicubic": _keys_cubic,
+    "tricubic": _keys_cubic,
+    "lanczos3": _lanczos(3.0),
+    "lanczos5": _lanczos(5.0),
+}
+
+
+def _resample_weights(
+    in_size: int,
+    out_size: int,
+    scale: Tensor,
+    translation: Tensor,
+    kernel: Callable[[Tensor], Tensor],
+    antialias: bool,
+) -> Tensor:
+    """`(in_size, out_size)`: how much each input sample feeds each output."""
+    dtype, device = scale.dtype, scale.device
+    inv = 1.0 / scale
+    # Widening the kernel by 1 / scale when shrinking is the antialiasing.
+    width = torch.clamp(inv, min=1.0) if antialias else torch.ones_like(inv)
+    # Half-pixel centres: output pixel j sits at input (j + .5 - t) / s - .5.
+    centre = torch.arange(out_size, dtype=dtype, device=device) + 0.5
+    centre = centre * inv - translation * inv - 0.5
+    grid = torch.arange(in_size, dtype=dtype, device=device)
+    w = kernel(torch.abs(centre[None, :] - grid[:, None]) / width)
+    total = w.sum(dim=0, keepdim=True)
+    ok = torch.abs(total) > 1000.0 * torch.finfo(torch.float32).eps
+    w = torch.where(ok, w / torch.where(total != 0, total, 1.0), 0.0)
+    inside = (centre >= -0.5) & (centre <= in_size - 0.5)
+    return torch.where(inside[None, :], w, 0.0)
+
+
+@keras_op("ScaleAndTranslate")
+def scale_and_translate(
+    images: ArrayLike,
+    output_shape: Sequence[int],
+    scale: ArrayLike,
+    translation: ArrayLike,
+    spatial_dims: Sequence[int],
+    method: str,
+    antialias: bool = True,
+) -> Tensor:
+    """Resamples `images` to `output_shape` under a scale and a translation.
+
+    Along each axis `d = spatial_dims[i]`, an input location `x` (pixel
+    centres at `i + 0.5`) goes to `x * scale[i] + translation[i]` in the
+    output; outputs that map outside the input are 0.
+
+    Args:
+        images: an array of any rank.
+        output_shape: the full output shape (one entry per axis of `images`).
+        scale: one scale per spatial axis.
+        translation: one translation per spatial axis.
+        spatial_dims: the axes to resample.
+        method: `"linear"` (`"bilinear"`, `"trilinear"`, `"triangle"`),
+            `"cubic"` (`"bicubic"`, `"tricubic"`), `"lanczos3"` or
+            `"lanczos5"`.
+        antialias: widen the kernel when downsampling.
+
+    Returns:
+        The resampled array of `output_shape`, in the input dtype (integers
+        rounded and clipped to the input's range).
+
+    Example:
+    >>> import numpy as np
+    >>> x = np.arange(9, dtype="float32").reshape(3, 3)
+    >>> scale = np.array([2.0, 2.0], "float32")
+    >>> y = scale_and_translate(x, (5, 5), scale, -(scale / 2 - 0.5), (0, 1), "linear")
+    >>> y[0].tolist()
+    [0.0, 0.5, 1.0, 1.5, 2.0]
+    """
+    if method not in _RESAMPLE_KERNELS:
+        raise ValueError(
+            f"`method` must be one of {sorted(_RESAMPLE_KERNELS)}, received: "
+            f"{method!r}."
+        )
+    x = _t(images)
+    s, t = _t(scale), _t(translation)
+    dtype = s.dtype if s.is_floating_point() else torch.float32
+    if t.is_floating_point() and t.dtype != dtype:
+        dtype = torch.promote_types(dtype, t.dtype)
+    s, t = s.to(dtype), t.to(dtype)
+    if len(output_shape) != x.ndim:
+        raise ValueError(
+            f"`output_shape` must give one size per axis of `images` (rank "
+            f"{x.ndim}), received: output_shape={tuple(output_shape)}."
+        )
+    if s.numel() != len(spatial_dims) or t.numel() != len(spatial_dims):
+        raise ValueError(
+            "`scale` and `translation` must hold one value per entry of "
+            f"`spatial_dims` ({len(spatial_dims)}), received {s.numel()} and "
+            f"{t.numel()}."
+        )
+    out = x.float() if not x.is_floating_point() else x
+    kernel = _RESAMPLE_KERNELS[method]
+    s, t = s.reshape(-1), t.reshape(-1)
+    for i, d in enumerate(spatial_dims):
+        d = d % x.ndim
+        w = _resample_weights(
+            x.shape[d], int(output_shape[d]), s[i], t[i], kernel, antialias
+        )
+        out = torch.tensordot(out, w.to(out.dtype), dims=([d], [0])).movedim(-1, d)
+    if not x.is_floating_point():
+        out = torch.clamp(torch.round(out), x.min(), x.max()).to(x.dtype)
+    return out
+
+
+# --------------------------------------------------------------------------
+# image quality
+
+
+@keras_op("SSIM")
+def ssim(
+    image1: ArrayLike,
+    image2: ArrayLike,
+    max_val: float = 1.0,
+    filter_size: int = 11,
+    filter_sigma: float = 1.5,
+    k1: float = 0.01,
+    k2: float = 0.03,
+    data_format: str | None = None,
+) -> Tensor:
+    """The structural similarity index of two images (or batches).
+
+    Local means, variances and covariance come from a `filter_size`
+    Gaussian window (`filter_sigma`, valid positions only); the SSIM map
+    `(2 mu1 mu2 + c1)(2 s12 + c2) / ((mu1² + mu2² + c1)(s1² + s2² + c2))`,
+    `c1 = (k1 max_val)²`, `c2 = (k2 max_val)²`, is averaged over the
+    positions and then over the channels.
+
+    Args:
+        image1: one image or a batch.
+        image2: the same shape as `image1`.
+        max_val: the dynamic range of the pixels (`1.0`, or `255.0`).
+        filter_size: the Gaussian window size.
+        filter_sigma: its standard deviation.
+        k1: the luminance stabiliser.
+        k2: the contrast stabiliser.
+        data_format: `"channels_last"` or `"channels_first"`.
+
+    Returns:
+        One value per image pair (a scalar for unbatched inputs), in the
+        dtype of `image1`.
+
+    Example:
+    >>> import numpy as np
+    >>> x = np.random.rand(2, 16, 16, 3).astype("float32")
+    >>> [round(v, 4) for v in ssim(x, x).tolist()]
+    [1.0, 1.0]
+    """
+    a0, b0 = _t(image1), _t(image2)
+    _check_rank(a0, "image1")
+    _check_rank(b0, "image2")
+    if a0.shape != b0.shape:
+        raise ValueError(
+            "`image1` and `image2` must have the same shape, received "
+            f"{tuple(a0.shape)} and {tuple(b0.shape)}."
+        )
+    fmt = _data_format(data_format)
+    work = a0.dtype if a0.is_floating_point() else torch.float32
+    a, single = _batched_cf(a0.to(work), fmt)
+    b, _ = _batched_cf(b0.to(work), fmt)
+    n, c, h, w = a.shape
+    g = _gaussian_1d(filter_size, float(filter_sigma), work, a.device)
+    window = torch.outer(g, g)[None, None]  # (1, 1, k, k)
+    # One channel per image: (N * C, 1, H, W).
+    a, b = a.reshape(n * c, 1, h, w), b.reshape(n * c, 1, h, w)
+    stats = F.conv2d(torch.cat([a, b, a * a, b * b, a * b]), window)
+    mu1, mu2, e11, e22, e12 = stats.chunk(5)
+    c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+    mu12 = mu1 * mu2
+    num = (2.0 * mu12 + c1) * (2.0 * (e12 - mu12) + c2)
+    den = (mu1 * mu1 + mu2 * mu2 + c1) * (e11 - mu1 * mu1 + e22 - mu2 * mu2 + c2)
+    value = (num / den).mean(dim=(1, 2, 3)).reshape(n, c).mean(dim=1)
+    value = value.squeeze(0) if single else value
+    return value.to(a0.dtype)
+
+
 __all__ = [
     "affine_transform",
     "crop_images",
+    "elastic_transform",
     "extract_patches",
+    "extract_patches_3d",
     "gaussian_blur",
     "hsv_to_rgb",
     "map_coordinates",
     "pad_images",
+    "perspective_transform",
+    "reconstruct_patches",
     "resize",
     "rgb_to_grayscale",
     "rgb_to_hsv",
+    "scale_and_translate",
     "sobel_edges",
+    "ssim",
 ]

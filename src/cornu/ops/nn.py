@@ -10,12 +10,15 @@ channels-last inputs.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch._subclasses.fake_tensor import is_fake
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from cornu import config
 from cornu.ops.core import keras_op
@@ -915,20 +918,39 @@ def ctc_decode(
     merge_repeated: bool = True,
     mask_index: int | None = 0,
 ) -> tuple[Tensor, Tensor]:
-    """Decodes CTC outputs greedily (best class per step).
+    """Decodes CTC outputs, greedily or by prefix beam search.
+
+    Args:
+        inputs: `(batch, max_time, num_classes)` logits.
+        sequence_lengths: `(batch,)` valid lengths.
+        strategy: `"greedy"` (best class per step) or `"beam_search"`.
+        beam_width: the number of prefixes kept per step (beam search).
+        top_paths: the number of best paths returned (beam search).
+        merge_repeated: merge repeated classes (greedy only, as in Keras).
+        mask_index: the blank class; `None` means the last class.
 
     Returns:
-        `(decoded, scores)`: `decoded` is `(1, batch, max_time)` int32 with
-        -1 padding, `scores` is `(batch, 1)` (negative summed max logits).
+        `(decoded, scores)`: `decoded` is `(top_paths, batch, max_time)`
+        int32 with -1 padding (`top_paths` is 1 for greedy); `scores` is
+        `(batch, top_paths)`: the negative summed max logits for greedy, the
+        log-probability of each path for beam search.
 
-    Raises:
-        NotImplementedError: for `strategy="beam_search"`.
+    Example:
+        >>> logits = torch.tensor([[[0.1, 2.0, 0.3], [0.2, 0.1, 3.0]]])
+        >>> ctc_decode(logits, [2], strategy="beam_search", beam_width=4)[0]
+        tensor([[[1, 2]]], dtype=torch.int32)
     """
-    if strategy != "greedy":
-        raise NotImplementedError(
-            f"ctc_decode supports strategy='greedy' only, received: {strategy!r}."
-        )
     x = _t(inputs)
+    x = x.to(_tdt(result_type(x.dtype, "float32")))
+    if strategy == "beam_search":
+        return _ctc_beam_search(
+            x, _t(sequence_lengths), beam_width, top_paths, mask_index
+        )
+    if strategy != "greedy":
+        raise ValueError(
+            "ctc_decode expects `strategy` 'greedy' or 'beam_search', received: "
+            f"{strategy!r}."
+        )
     lengths = _t(sequence_lengths).long()
     batch, steps, classes = x.shape
     blank = classes - 1 if mask_index is None else mask_index
@@ -945,6 +967,97 @@ def ctc_decode(
     order = torch.argsort(order, dim=-1, stable=True)
     idx = torch.take_along_dim(idx, order, dim=-1)
     return idx.to(torch.int32)[None], -torch.sum(scores, dim=1, keepdim=True)
+
+
+def _ctc_beam_search(
+    x: Tensor, lengths: Tensor, beam_width: int, top_paths: int, mask_index: int | None
+) -> tuple[Tensor, Tensor]:
+    """CTC prefix beam search, one batch element at a time.
+
+    Each kept prefix carries two log-probabilities: of the frames so far
+    ending in a blank, and ending in its last label. A step extends every
+    prefix by every label, merges equal prefixes (log-sum-exp per track) and
+    keeps the `beam_width` most probable.
+    """
+    batch, steps, classes = x.shape
+    if is_fake(x):
+        # Shape inference only (symbolic call): the search itself needs values.
+        return (
+            torch.full((top_paths, batch, steps), -1, dtype=torch.int32),
+            torch.zeros((batch, top_paths), dtype=x.dtype),
+        )
+    blank = classes - 1 if mask_index is None else mask_index
+    logp = torch.log_softmax(x, dim=-1)
+    lens = [int(n) for n in lengths.reshape(-1).tolist()]
+    paths = torch.full((top_paths, batch, steps), -1, dtype=torch.int32)
+    scores = torch.full((batch, top_paths), -torch.inf, dtype=x.dtype)
+    for b in range(batch):
+        prefixes, totals = _ctc_beam_one(logp[b, : max(lens[b], 1)], blank, beam_width)
+        k = min(top_paths, totals.shape[0])
+        best = torch.argsort(totals, descending=True, stable=True)[:k]
+        paths[:k, b, : prefixes.shape[1]] = prefixes[best].to(torch.int32).cpu()
+        scores[b, :k] = totals[best].cpu()
+    return paths.to(x.device), scores.to(x.device)
+
+
+def _ctc_beam_one(logp: Tensor, blank: int, beam_width: int) -> tuple[Tensor, Tensor]:
+    """Prefixes `(n, T)` (-1 padded) and their total log-probabilities `(n,)`."""
+    steps, classes = logp.shape
+    dev, neg = logp.device, -torch.inf
+    labels = torch.tensor([c for c in range(classes) if c != blank], device=dev)
+    prefixes = torch.full((1, steps), -1, dtype=torch.long, device=dev)
+    length = torch.zeros(1, dtype=torch.long, device=dev)  # labels per prefix
+    p_blank = torch.zeros(1, dtype=logp.dtype, device=dev)  # log 1: empty prefix
+    p_label = torch.full((1,), neg, dtype=logp.dtype, device=dev)
+    rows = torch.arange(steps, device=dev)
+    for t in range(steps):
+        n, m = prefixes.shape[0], labels.shape[0]
+        last = torch.where(
+            length > 0, prefixes.gather(1, (length - 1).clamp(min=0)[:, None])[:, 0], -1
+        )
+        total = torch.logaddexp(p_blank, p_label)
+        # Staying on the same prefix: a blank, or the last label repeated.
+        stay_blank = total + logp[t, blank]
+        stay_label = p_label + torch.where(
+            last >= 0, logp[t, last.clamp(min=0)], torch.tensor(neg, device=dev)
+        )
+        # Extending by each label (n, m): after a repeat only the blank track
+        # can extend, or the two copies would collapse into one.
+        grow = (
+            torch.where(
+                labels[None, :] == last[:, None], p_blank[:, None], total[:, None]
+            )
+            + logp[t, labels][None, :]
+        )
+        grown = prefixes.repeat_interleave(m, dim=0)  # (n*m, T)
+        at = length.repeat_interleave(m)
+        grown[rows[None, :] == at[:, None]] = labels.repeat(n)
+        cand = torch.cat([prefixes, grown])
+        cand_blank = torch.cat(
+            [stay_blank, torch.full((n * m,), neg, dtype=logp.dtype, device=dev)]
+        )
+        cand_label = torch.cat([stay_label, grow.reshape(-1)])
+        cand_len = torch.cat([length, at + 1])
+        uniq, inverse = torch.unique(cand, dim=0, return_inverse=True)
+        p_blank = _logsumexp_into(inverse, cand_blank, uniq.shape[0])
+        p_label = _logsumexp_into(inverse, cand_label, uniq.shape[0])
+        length = torch.zeros(uniq.shape[0], dtype=torch.long, device=dev)
+        length.scatter_(0, inverse, cand_len)
+        keep = torch.argsort(
+            torch.logaddexp(p_blank, p_label), descending=True, stable=True
+        )[:beam_width]
+        prefixes, length = uniq[keep], length[keep]
+        p_blank, p_label = p_blank[keep], p_label[keep]
+    return prefixes, torch.logaddexp(p_blank, p_label)
+
+
+def _logsumexp_into(index: Tensor, values: Tensor, size: int) -> Tensor:
+    """Log-sum-exp of `values` grouped by `index` into `size` buckets."""
+    top = torch.full((size,), -torch.inf, dtype=values.dtype, device=values.device)
+    top = top.scatter_reduce(0, index, values, "amax")
+    safe = torch.where(torch.isinf(top), torch.zeros_like(top), top)
+    acc = torch.zeros_like(top).scatter_add(0, index, torch.exp(values - safe[index]))
+    return torch.log(acc) + safe
 
 
 # --------------------------------------------------------------------------
@@ -1135,6 +1248,30 @@ def psnr(x1: ArrayLike, x2: ArrayLike, max_val: float) -> Tensor:
 # attention
 
 
+_NOT_FLASH = [
+    SDPBackend.EFFICIENT_ATTENTION,
+    SDPBackend.CUDNN_ATTENTION,
+    SDPBackend.MATH,
+]
+
+
+def attention_kernels(flash_attention: bool | None) -> Any:
+    """The context in which `scaled_dot_product_attention` honours the flag.
+
+    `True` allows only the flash kernel (torch raises where it cannot run),
+    `False` every kernel but it; `None` defers to
+    `keras.config.is_flash_attention_enabled()` and, when that is automatic
+    too, lets torch choose (no context at all: the fast path).
+    """
+    if flash_attention is None:
+        flash_attention = config.is_flash_attention_enabled()
+    if flash_attention is None:
+        return contextlib.nullcontext()
+    if flash_attention:
+        return sdpa_kernel([SDPBackend.FLASH_ATTENTION])
+    return sdpa_kernel(_NOT_FLASH)
+
+
 @keras_op("DotProductAttention")
 def dot_product_attention(
     query: ArrayLike,
@@ -1158,7 +1295,9 @@ def dot_product_attention(
             excluded.
         scale: logits scale, `1 / sqrt(H)` by default.
         is_causal: apply a causal (lower-triangular) mask.
-        flash_attention: ignored (torch picks its fused kernel itself).
+        flash_attention: `True` runs only torch's flash kernel, `False`
+            never; `None` follows `keras.config.is_flash_attention_enabled()`
+            (automatic by default: torch picks its fastest kernel).
         attn_logits_soft_cap: if set, logits become `cap * tanh(logits / cap)`.
 
     Returns:
@@ -1197,7 +1336,10 @@ def dot_product_attention(
             if attn_mask is None:
                 attn_mask = torch.zeros(keep.shape, dtype=q.dtype, device=q.device)
             attn_mask = attn_mask.masked_fill(~keep, torch.finfo(q.dtype).min)
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, scale=scale)
+        with attention_kernels(flash_attention):
+            out = F.scaled_dot_product_attention(
+                q, k, v, attn_mask=attn_mask, scale=scale
+            )
     else:
         sc = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
         logits = torch.matmul(q, k.transpose(-1, -2)) * sc

@@ -16,10 +16,12 @@ from cornu.optimizers.ftrl import Ftrl
 from cornu.optimizers.lamb import Lamb
 from cornu.optimizers.lion import Lion
 from cornu.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from cornu.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
 from cornu.optimizers.muon import Muon
 from cornu.optimizers.nadam import Nadam
 from cornu.optimizers.optimizer import Optimizer
 from cornu.optimizers.rmsprop import RMSprop
+from cornu.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from cornu.optimizers.sgd import SGD
 
 ALL_OBJECTS: set[type[Optimizer]] = {
@@ -38,6 +40,8 @@ ALL_OBJECTS: set[type[Optimizer]] = {
     Lion,
     Lamb,
     LossScaleOptimizer,
+    MultiOptimizer,
+    ScheduleFreeAdamW,
 }
 # Built-in names are case-insensitive, as in Keras: "adam", "Adam", "RMSprop".
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}

@@ -25,15 +25,28 @@ def _fused_group(variables: list[Any]) -> tuple[torch.Tensor, torch.dtype] | Non
 
 
 def _fusable(grads: list[Any], variables: list[Any], dtype: torch.dtype) -> bool:
-    # The CPU kernel walks raw memory: a non-contiguous tensor (a transposed
-    # gradient, a channels-last weight) would be read in the wrong order.
+    # The CPU kernel walks raw memory: weight, gradient and slots (created
+    # with the weight's strides) must share one dense layout, e.g. both
+    # contiguous or both a transposed Dense kernel's.
     for grad, variable in zip(grads, variables):
         if (
             grad.dtype != dtype
-            or not grad.is_contiguous()
-            or not variable.is_contiguous()
+            or grad.stride() != variable.stride()
+            or not _dense(variable)
         ):
             return False
+    return True
+
+
+def _dense(tensor: torch.Tensor) -> bool:
+    """Whether the tensor's elements fill its memory with no gaps or overlaps."""
+    if tensor.is_contiguous():
+        return True
+    expected = 1
+    for size, stride in sorted(zip(tensor.shape, tensor.stride()), key=lambda p: p[1]):
+        if size != 1 and stride != expected:
+            return False
+        expected *= size
     return True
 
 

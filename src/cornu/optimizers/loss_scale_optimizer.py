@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from cornu.core import serialization
+from cornu.optimizers import optimizer
 from cornu.optimizers.optimizer import Optimizer
 
 
@@ -103,6 +104,10 @@ class LossScaleOptimizer(Optimizer):
         return torch.stack(flags).all()
 
     def apply(self, grads: Any, trainable_variables: Any = None) -> None:
+        if optimizer._MULTI_PROCESS and optimizer._apply_across_processes(
+            self, grads, trainable_variables
+        ):
+            return  # cornu.distribution: averaged, then applied once
         if not self.built:
             self.build(trainable_variables)
         if bool(self.check_finite(grads)):

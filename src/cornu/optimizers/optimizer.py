@@ -25,6 +25,7 @@ in Python arithmetic, and `iterations` is always current.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -35,7 +36,7 @@ import torch
 
 from cornu import config
 from cornu.core import naming, serialization
-from cornu.core.variable import Variable
+from cornu.core.variable import Variable, match_layout
 from cornu.optimizers.schedules.learning_rate_schedule import (
     LearningRateSchedule,
     PythonMathSchedule,
@@ -457,7 +458,7 @@ class Optimizer:
         else:
             ref_name = str(getattr(reference_variable, "name", "variable"))
             name = f"{ref_name.replace('/', '_').replace(':', '_')}_{name}"
-        return self._add_variable_on(
+        variable = self._add_variable_on(
             reference_variable.shape,
             initializer,
             reference_variable.dtype,
@@ -465,6 +466,11 @@ class Optimizer:
             name,
             reference_variable.device,
         )
+        # Slots share the weight's strides, so elementwise and fused updates
+        # walk weight, gradient and slots in the same order.
+        if isinstance(reference_variable, torch.Tensor):
+            match_layout(variable, reference_variable)
+        return variable
 
     def add_optimizer_variables(
         self,
@@ -658,6 +664,8 @@ class Optimizer:
         if not isinstance(grads, (list, tuple)):
             grads = list(grads)
         if len(grads) == 0:
+            return
+        if _MULTI_PROCESS and _apply_across_processes(self, grads, trainable_variables):
             return
         if trainable_variables is None:
             if not self.built:
@@ -1068,3 +1076,15 @@ def clip_by_global_norm(value_list: Sequence[Any], clip_norm: float) -> list[Any
     kept = [v for v in value_list if v is not None]
     scaled = iter(torch._foreach_mul(kept, scale))
     return [None if v is None else next(scaled) for v in value_list]
+
+
+# cornu.distribution hook: under `torchrun` (or after
+# `keras.distribution.initialize`) every step averages its gradients across
+# processes once; a single process pays one global lookup per `apply`.
+_MULTI_PROCESS = int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
+def _apply_across_processes(optimizer: Any, grads: Any, variables: Any) -> bool:
+    from cornu.distribution import runtime
+
+    return runtime.apply_across_processes(optimizer, grads, variables)

@@ -16,6 +16,7 @@ from cornu.core.serialization import (
     serialize_keras_object,
 )
 from cornu.saving.errors import InvalidFileError
+from cornu.saving.file_editor import KerasFileEditor
 from cornu.saving.saving_api import (
     load_model,
     load_weights,
@@ -27,6 +28,7 @@ from cornu.saving.saving_api import (
 __all__ = [
     "CustomObjectScope",
     "InvalidFileError",
+    "KerasFileEditor",
     "custom_object_scope",
     "deserialize_keras_object",
     "get_custom_objects",

@@ -51,11 +51,13 @@ class ArchiveContents:
         config: the model's serialized config (from `config.json`).
         metadata: the parsed `metadata.json` (empty when absent).
         weights_h5: the bytes of `model.weights.h5`, or None.
+        assets: the `assets/...` members (layers' files such as vocabularies).
     """
 
     config: dict[str, Any]
     metadata: dict[str, Any]
     weights_h5: bytes | None
+    assets: dict[str, bytes] = dataclasses.field(default_factory=dict)
 
 
 def metadata_json() -> str:
@@ -76,6 +78,7 @@ def write_archive(
     config_json: str,
     weights_h5_path: str | None = None,
     weights_h5_bytes: bytes | None = None,
+    assets: dict[str, bytes] | None = None,
 ) -> None:
     """Writes a `.keras` zip (stored, uncompressed, as Keras does) to `fileobj`.
 
@@ -84,6 +87,7 @@ def write_archive(
         config_json: the model's serialized config.
         weights_h5_path: a finished HDF5 weights file to add, or
         weights_h5_bytes: its content in memory.
+        assets: extra `assets/...` members (name -> bytes).
     """
     with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_STORED) as zf:
         zf.writestr(METADATA_FILENAME, metadata_json())
@@ -92,6 +96,8 @@ def write_archive(
             zf.write(weights_h5_path, WEIGHTS_H5_FILENAME)
         elif weights_h5_bytes is not None:
             zf.writestr(WEIGHTS_H5_FILENAME, weights_h5_bytes)
+        for name, data in (assets or {}).items():
+            zf.writestr(name, data)
 
 
 def _check_member_name(name: str) -> None:
@@ -273,7 +279,12 @@ def read_archive(
                 raise InvalidFileError(
                     f"{what} has no {WEIGHTS_H5_FILENAME}; the archive is incomplete."
                 )
-        return ArchiveContents(config, metadata, weights_h5)
+        assets = {
+            name: _read_member(zf, info, what)
+            for name, info in members.items()
+            if name.startswith("assets/") and not info.is_dir()
+        }
+        return ArchiveContents(config, metadata, weights_h5, assets)
 
 
 def is_zip(source: Any) -> bool:

@@ -77,9 +77,16 @@ class Saveable:
 
     @property
     def custom_io(self) -> bool:
-        """Whether the object's class defines Keras's own save/load hooks."""
-        return callable(getattr(type(self.obj), "save_own_variables", None)) and (
-            callable(getattr(type(self.obj), "load_own_variables", None))
+        """Whether the object's class defines Keras's own save/load hooks.
+
+        An object may turn them off for its current state by answering
+        `_uses_own_variables_io = False` (a layer with LoRA off saves its
+        variables as they are, checked like any other).
+        """
+        return (
+            callable(getattr(type(self.obj), "save_own_variables", None))
+            and callable(getattr(type(self.obj), "load_own_variables", None))
+            and bool(getattr(self.obj, "_uses_own_variables_io", True))
         )
 
 
@@ -131,6 +138,11 @@ def _model_layers(obj: Any) -> list[Any] | None:
 
 
 def _children(obj: Any) -> Iterator[tuple[str, Any]]:
+    inner_optimizers = getattr(obj, "_inner_optimizers", None)
+    if is_optimizer(obj) and isinstance(inner_optimizers, list):
+        # A MultiOptimizer's sub-optimizers are saved once more under
+        # `optimizers/`, as Keras does.
+        yield "optimizers", inner_optimizers
     if not isinstance(obj, Layer):
         return
     from cornu.models.model import Model

@@ -25,6 +25,7 @@ import torch
 
 from cornu.core import serialization
 from cornu.saving import keras_archive, weights_h5
+from cornu.saving.assets import collect_assets, restore_assets
 from cornu.saving.atomic import atomic_path, scratch_file_beside
 from cornu.saving.errors import InvalidFileError
 
@@ -121,6 +122,8 @@ def save_model(
             stacklevel=2,
         )
     config_json = to_json_config(model)
+    if not isinstance(filepath, io.IOBase) and not _is_writer():
+        return  # cornu.distribution: rank 0 alone writes files
     if isinstance(filepath, io.IOBase):
         _write_keras(model, config_json, filepath, scratch_dir=None)
         return
@@ -145,6 +148,13 @@ def save_model(
         _write_keras(model, config_json, f, scratch_dir=path)
 
 
+def _is_writer() -> bool:
+    # Across processes the ranks hold equal (or gathered) weights: rank 0
+    # writes, so a file is never written by several processes at once.
+    dist = torch.distributed
+    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
+
+
 def _write_keras(
     model: Any, config_json: str, fileobj: Any, scratch_dir: str | None
 ) -> None:
@@ -154,7 +164,10 @@ def _write_keras(
         with h5py.File(buffer, "w") as h5:
             weights_h5.write_weights(model, h5)
         keras_archive.write_archive(
-            fileobj, config_json, weights_h5_bytes=buffer.getvalue()
+            fileobj,
+            config_json,
+            weights_h5_bytes=buffer.getvalue(),
+            assets=collect_assets(model),
         )
         return
     # The weights go through a scratch file on the destination's disk, not
@@ -163,7 +176,9 @@ def _write_keras(
     try:
         with h5py.File(scratch, "w") as h5:
             weights_h5.write_weights(model, h5)
-        keras_archive.write_archive(fileobj, config_json, weights_h5_path=scratch)
+        keras_archive.write_archive(
+            fileobj, config_json, weights_h5_path=scratch, assets=collect_assets(model)
+        )
     finally:
         os.remove(scratch)
 
@@ -212,6 +227,8 @@ def model_from_config_dict(
     compile: bool = True,
 ) -> Any:
     """Rebuilds a model from its serialized config; errors name the file."""
+    # `enable_unsafe_deserialization()` overrides `safe_mode=True`, as in Keras.
+    safe_mode = safe_mode and serialization.in_safe_mode()
     config = dict(config)
     compile_config = config.pop("compile_config", None)
     check_config_safety(config, safe_mode, what)
@@ -347,6 +364,7 @@ def load_model(
     )
     with h5:
         weights_h5.load_weights(model, h5, source=f"{what}'s weights")
+    restore_assets(model, contents.assets)
     return model
 
 
@@ -388,6 +406,8 @@ def save_weights(
         )
     path = os.fspath(filepath)
     _check_built(model, "save weights")
+    if not _is_writer():
+        return  # cornu.distribution: rank 0 alone writes files
     if not overwrite and os.path.exists(path):
         raise FileExistsError(
             f"{path!r} exists and `overwrite=False`; pass `overwrite=True` to "

@@ -122,7 +122,7 @@ class ArrayDataAdapter:
             ("sample_weight", self.sample_weight),
         ):
             for t in tree.flatten(part):
-                if isinstance(t, torch.Tensor):
+                if isinstance(t, (torch.Tensor, np.ndarray)):
                     lengths.setdefault(name, set()).add(int(t.shape[0]))
         counts = set().union(*lengths.values())
         if len(counts) > 1:
@@ -167,9 +167,10 @@ class ArrayDataAdapter:
         leaves, structure = self._leaves, self._structure
         single = len(leaves) <= 3 and _flat_triple(structure)
         if self.shuffle:
-            perm = torch.randperm(n, device=leaves[0].device)
+            device = leaves[0].device if leaves else config.device()
+            perm = torch.randperm(n, device=device)
             if self.shuffle == "batch":
-                perm = _batch_shuffle(n, bs, leaves[0].device)
+                perm = _batch_shuffle(n, bs, device)
             for start in range(0, n, bs):
                 idx = perm[start : start + bs]
                 if single:
@@ -197,7 +198,9 @@ class ArrayDataAdapter:
                     yield tree.pack_sequence_as(
                         structure,
                         [
-                            t[start : start + bs] if isinstance(t, torch.Tensor) else t
+                            t[start : start + bs]
+                            if isinstance(t, (torch.Tensor, np.ndarray))
+                            else t
                             for t in tree.flatten(structure)
                         ],
                     )
@@ -212,6 +215,8 @@ def _flat_triple(structure: tuple) -> bool:
 
 
 def _take(t: Any, idx: torch.Tensor) -> Any:
+    if isinstance(t, np.ndarray):  # text
+        return t[idx.cpu().numpy()]
     return t.index_select(0, idx) if isinstance(t, torch.Tensor) else t
 
 
@@ -231,6 +236,8 @@ def _maybe_tensor(a: Any, device: torch.device) -> Any:
             "Unrecognized data type for an array input: "
             f"{type(a).__name__}. Pass numpy arrays, torch tensors or pandas objects."
         )
+    if isinstance(a, np.ndarray) and a.dtype.kind in "US":
+        return a  # text has no tensor form: batches are numpy slices of it
     return _to_device_tensor(a, device)
 
 

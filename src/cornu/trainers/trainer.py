@@ -386,6 +386,10 @@ class Trainer:
         """Trains the model for `epochs` epochs; returns a `History`."""
         self._assert_compiled("fit")
         verbose = _resolve_verbose(verbose)
+        max_epochs = config.max_epochs()
+        if max_epochs and max_epochs < epochs:  # a debugging cap, as Keras
+            warnings.warn(f"Limiting epochs to {max_epochs}", stacklevel=2)
+            epochs = max_epochs
         if validation_split and validation_data is None:
             if not data_adapters.is_array_data(x):
                 raise ValueError(
@@ -415,6 +419,7 @@ class Trainer:
             runtime.shard(adapter, training=True)
             if val_adapter is not None:
                 runtime.shard(val_adapter)
+        steps_per_epoch = _cap_steps(steps_per_epoch, adapter)
         steps = steps_per_epoch or adapter.steps_per_epoch
         cbs = self._callbacks(callbacks, verbose, epochs, steps)
         self.stop_training = False
@@ -441,6 +446,8 @@ class Trainer:
             # (same shuffle: the permutation is drawn as before).
             for _ in range(skip):
                 next(batches, None)
+            if skip and runtime is not None:  # cornu.distribution: no step ran
+                runtime.batch_sizes.clear()
             with torch.enable_grad():
                 for step, batch in _grouped(batches, spe, start=skip):
                     if batch_hooks:
@@ -509,6 +516,7 @@ class Trainer:
         if runtime is not None:  # cornu.distribution: this rank's part of the data
             runtime.shard(adapter)
         verbose = _resolve_verbose(verbose)
+        steps = _cap_steps(steps, adapter)
         cbs = (
             self._callbacks(callbacks, verbose, 1, steps or adapter.steps_per_epoch)
             if use_callbacks
@@ -563,6 +571,7 @@ class Trainer:
         if runtime is not None:  # cornu.distribution: this rank's part of the data
             runtime.shard(adapter)
         verbose = _resolve_verbose(verbose)
+        steps = _cap_steps(steps, adapter)
         cbs = self._callbacks(callbacks, verbose, 1, steps or adapter.steps_per_epoch)
         cbs.on_predict_begin()
         outputs: list[Any] = []
@@ -646,6 +655,16 @@ def _dist_runtime(model: Any) -> Any:
 
         return runtime.for_model(model)
     return None
+
+
+def _cap_steps(steps: int | None, adapter: Any) -> int | None:
+    """`steps` capped by `keras.config.set_max_steps_per_epoch`, as Keras."""
+    cap = config.max_steps_per_epoch()
+    known = steps or adapter.steps_per_epoch
+    if cap and (not known or cap < known):
+        warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
+        return cap
+    return steps
 
 
 class _EpochIterator:

@@ -15,6 +15,7 @@ from cornu.trainers.data_adapters import (
     pack_x_y_sample_weight,
     unpack_x_y_sample_weight,
 )
+from cornu.utils.audio_dataset_utils import audio_dataset_from_directory
 from cornu.utils.backend_utils import (
     clear_session,
     get_source_inputs,
@@ -23,6 +24,7 @@ from cornu.utils.backend_utils import (
 )
 from cornu.utils.config_utils import Config
 from cornu.utils.dataset_utils import split_dataset
+from cornu.utils.feature_space import FeatureSpace
 from cornu.utils.file_utils import get_file
 from cornu.utils.image_dataset_utils import image_dataset_from_directory
 from cornu.utils.image_utils import array_to_img, img_to_array, load_img, save_img

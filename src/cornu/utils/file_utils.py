@@ -4,6 +4,7 @@ optionally extract it."""
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import shutil
 import tarfile
@@ -267,7 +268,14 @@ def _download(
                 bar = Progbar(total) if total else None
                 received = 0
                 while True:
-                    chunk = response.read(1 << 16)
+                    try:
+                        chunk = response.read(1 << 16)
+                    except (http.client.IncompleteRead, OSError) as e:
+                        # The server closed the connection mid-body.
+                        raise Exception(
+                            f"URL fetch failure on {origin}: the connection was "
+                            f"lost after {received} of {total} bytes ({e!r})."
+                        ) from e
                     if not chunk:
                         break
                     out.write(chunk)

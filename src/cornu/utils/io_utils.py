@@ -52,12 +52,30 @@ def is_interactive_logging_enabled() -> bool:
 def print_msg(message: str, line_break: bool = True) -> None:
     """Prints `message` to stdout, or logs it when interactive logging is off.
 
+    Progress bars, callbacks and the dataset helpers print through this, so
+    `disable_interactive_logging()` moves all of them to the `logging`
+    module (logger `"cornu"`, level INFO), as Keras does.
+
     Args:
-        message: the text.
+        message: the text (converted with `str`).
         line_break: whether to end the line.
+
+    Example:
+
+    >>> print_msg("hello")
+    hello
     """
-    if _INTERACTIVE_LOGGING:
-        sys.stdout.write(message + "\n" if line_break else message)
-        sys.stdout.flush()
-    else:
+    message = str(message)
+    if not _INTERACTIVE_LOGGING:
         logging.getLogger("cornu").info(message)
+        return
+    if line_break:
+        message += "\n"
+    stream = sys.stdout
+    try:
+        stream.write(message)
+    except UnicodeEncodeError:
+        # A non-UTF-8 console: drop what its encoding cannot show.
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        stream.write(message.encode(encoding, errors="ignore").decode(encoding))
+    stream.flush()

@@ -59,20 +59,85 @@ def _output_shape(layer: Any) -> Any:
         return None
 
 
-def _edges(model: Any, layers: list[Any]) -> list[tuple[Any, Any]]:
+def _is_graph_model(layer: Any) -> bool:
+    """Whether `layer` is a `Functional` or `Sequential` model (drawn as a
+    cluster with `expand_nested`); subclassed models stay one node."""
+    from cornu.models.functional import Functional
+    from cornu.models.sequential import Sequential
+
+    return isinstance(layer, (Functional, Sequential))
+
+
+def _edges(layers: list[Any]) -> list[tuple[Any, int, Any, int]]:
+    """`(source, output_index, destination, input_index)` for every tensor
+    that flows between two of `layers`, in graph order."""
     members = {id(layer) for layer in layers}
-    edges: list[tuple[Any, Any]] = []
+    edges: list[tuple[Any, int, Any, int]] = []
     for layer in layers:
         for node in getattr(layer, "_inbound_nodes", []):
-            for t in node.input_tensors:
+            for input_index, t in enumerate(node.input_tensors):
                 history = getattr(t, "_keras_history", None)
                 if history is not None and id(history[0]) in members:
-                    pair = (history[0], layer)
-                    if pair not in edges:
-                        edges.append(pair)
+                    edge = (history[0], history[2], layer, input_index)
+                    if edge not in edges:
+                        edges.append(edge)
     if not edges and len(layers) > 1:  # a Sequential built without Input
-        edges = list(zip(layers[:-1], layers[1:]))
+        edges = [(a, 0, b, 0) for a, b in zip(layers[:-1], layers[1:])]
     return edges
+
+
+def _resolve_source(layer: Any, output_index: int) -> Any:
+    # A nested model has no output box: point from the inner layer that
+    # produces the output, however deep.
+    while _is_graph_model(layer):
+        history = layer.outputs[output_index]._keras_history
+        layer, output_index = history[0], history[2]
+    return layer
+
+
+def _resolve_destination(layer: Any, input_index: int) -> Any:
+    # Into a nested Functional: its InputLayer; into a Sequential (whose
+    # InputLayer is not drawn): its first layer.
+    from cornu.models.sequential import Sequential
+
+    while _is_graph_model(layer):
+        if isinstance(layer, Sequential):
+            layer = layer.layers[0]
+        else:
+            inputs = layer.inputs
+            inputs = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+            layer = inputs[min(input_index, len(inputs) - 1)]._keras_history[0]
+    return layer
+
+
+def _draw(
+    model: Any, expand_nested: bool, ids: dict[int, str], indent: str, opts: dict
+) -> list[str]:
+    """The node, cluster and edge lines of `model`'s graph."""
+    lines: list[str] = []
+    layers = list(getattr(model, "layers", []))
+    for layer in layers:
+        if expand_nested and _is_graph_model(layer):
+            lines.append(f"{indent}subgraph {_quote('cluster_' + layer.name)} {{")
+            lines.append(
+                f"{indent}  label={_quote(layer.name)}; style=dashed; labeljust=l;"
+            )
+            lines += _draw(layer, expand_nested, ids, indent + "  ", opts)
+            lines.append(f"{indent}}}")
+        else:
+            ids[id(layer)] = f"n{len(ids)}"
+            label = _layer_label(layer, **opts)
+            lines.append(f"{indent}{ids[id(layer)]} [label={_quote(label)}];")
+    drawn: list[tuple[str, str]] = []
+    for source, output_index, destination, input_index in _edges(layers):
+        if expand_nested:
+            source = _resolve_source(source, output_index)
+            destination = _resolve_destination(destination, input_index)
+        pair = (ids[id(source)], ids[id(destination)])
+        if pair not in drawn:
+            drawn.append(pair)
+            lines.append(f"{indent}{pair[0]} -> {pair[1]};")
+    return lines
 
 
 def model_to_dot(
@@ -86,6 +151,7 @@ def model_to_dot(
     subgraph: bool = False,
     show_layer_activations: bool = False,
     show_trainable: bool = False,
+    splines: str = "ortho",
     **kwargs: Any,
 ) -> str:
     """Returns the Graphviz DOT text of a model's graph.
@@ -96,12 +162,17 @@ def model_to_dot(
         show_dtype: print each layer's dtype.
         show_layer_names: print layer names as well as class names.
         rankdir: `"TB"` (vertical) or `"LR"` (horizontal).
-        expand_nested: accepted for Keras compatibility; nested models are
-            drawn as one node.
+        expand_nested: draw nested `Functional` and `Sequential` models as
+            dashed clusters of their layers (labelled with the model's
+            name), with edges into and out of their inner layers, as Keras
+            does; otherwise each nested model is one node.
         dpi: the resolution of images made from the text.
-        subgraph: accepted for Keras compatibility.
+        subgraph: return the graph as a dashed `cluster_<name>` subgraph
+            rather than a `digraph`.
         show_layer_activations: print the activation of layers that have one.
         show_trainable: print whether each layer is trainable.
+        splines: Graphviz's edge routing (`"ortho"`, `"line"`, `"spline"`,
+            ...).
 
     Returns:
         The DOT text (a `str`).
@@ -115,25 +186,35 @@ def model_to_dot(
     """
     if rankdir not in ("TB", "LR"):
         raise ValueError(f'`rankdir` must be "TB" or "LR", received {rankdir!r}.')
-    layers = list(getattr(model, "layers", []))
-    ids = {id(layer): f"n{i}" for i, layer in enumerate(layers)}
-    out = [
-        f"digraph {_quote(getattr(model, 'name', 'model'))} {{",
-        f"  graph [rankdir={rankdir}, dpi={int(dpi)}, concentrate=true];",
-        '  node [shape=record, fontname="Helvetica"];',
-    ]
-    for layer in layers:
-        label = _layer_label(
-            layer,
-            show_shapes,
-            show_dtype,
-            show_layer_names,
-            show_layer_activations,
-            show_trainable,
-        )
-        out.append(f"  {ids[id(layer)]} [label={_quote(label)}];")
-    for src, dst in _edges(model, layers):
-        out.append(f"  {ids[id(src)]} -> {ids[id(dst)]};")
+    if kwargs.pop("layer_range", None) is not None:
+        raise ValueError("Argument `layer_range` is no longer supported.")
+    if kwargs:
+        raise ValueError(f"Unrecognized keyword arguments: {kwargs}")
+    opts = {
+        "show_shapes": show_shapes,
+        "show_dtype": show_dtype,
+        "show_layer_names": show_layer_names,
+        "show_layer_activations": show_layer_activations,
+        "show_trainable": show_trainable,
+    }
+    name = getattr(model, "name", "model")
+    if subgraph:
+        out = [
+            f"subgraph {_quote('cluster_' + name)} {{",
+            f"  label={_quote(name)}; style=dashed; labeljust=l;",
+        ]
+    else:
+        out = [
+            f"digraph {_quote(name)} {{",
+            f"  graph [rankdir={rankdir}, dpi={int(dpi)}, concentrate=true, "
+            f"splines={_quote(str(splines))}];",
+            '  node [shape=record, fontname="Helvetica"];',
+        ]
+    if getattr(model, "layers", None) is None or not _is_graph_model(model):
+        # A subclassed model (or a lone layer) is one box, as Keras draws it.
+        out.append(f"  n0 [label={_quote(_layer_label(model, **opts))}];")
+    else:
+        out += _draw(model, expand_nested, {}, "  ", opts)
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -143,12 +224,13 @@ def plot_model(
     to_file: str = "model.png",
     show_shapes: bool = False,
     show_dtype: bool = False,
-    show_layer_names: bool = True,
+    show_layer_names: bool = False,
     rankdir: str = "TB",
     expand_nested: bool = False,
     dpi: int = 200,
     show_layer_activations: bool = False,
     show_trainable: bool = False,
+    splines: str = "ortho",
     **kwargs: Any,
 ) -> str:
     """Draws a model's graph into `to_file`.
@@ -160,9 +242,11 @@ def plot_model(
     Args:
         model: a built `Sequential` or functional `Model`.
         to_file: the output path; its extension picks the format.
-        show_shapes, show_dtype, show_layer_names, rankdir, expand_nested,
-            dpi, show_layer_activations, show_trainable: as in
+        show_shapes, show_dtype, rankdir, expand_nested, dpi,
+            show_layer_activations, show_trainable, splines: as in
             `model_to_dot`.
+        show_layer_names: print layer names as well as class names (off by
+            default here, as in Keras).
 
     Returns:
         The path written.
@@ -185,6 +269,8 @@ def plot_model(
         dpi=dpi,
         show_layer_activations=show_layer_activations,
         show_trainable=show_trainable,
+        splines=splines,
+        **kwargs,
     )
     extension = os.path.splitext(to_file)[1].lower().lstrip(".") or "png"
     if extension in ("dot", "gv"):

@@ -11,6 +11,12 @@ from typing import Any
 
 import numpy as np
 
+# Every line goes through `io_utils.print_msg` (re-exported here for the
+# callbacks), so `disable_interactive_logging()` sends it to `logging`.
+from cornu.utils.io_utils import print_msg
+
+__all__ = ["Progbar", "format_number", "is_interactive", "print_msg"]
+
 # ANSI styles, as Keras prints them. Each styled run costs invisible
 # characters that must not count towards the width used to redraw the line.
 _BOLD = "\x1b[1m"
@@ -33,13 +39,6 @@ def is_interactive() -> bool:
     except ValueError:  # a closed stream
         return False
     return "ipykernel" in sys.modules or "PYCHARM_HOSTED" in os.environ
-
-
-def print_msg(message: str, line_break: bool = True) -> None:
-    """Writes `message` to the current `sys.stdout` and flushes it."""
-    stream = sys.stdout
-    stream.write(message + "\n" if line_break else message)
-    stream.flush()
 
 
 def format_number(value: float) -> str:

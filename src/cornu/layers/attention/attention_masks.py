@@ -7,6 +7,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from cornu.ops.nn import attention_kernels
+
 
 def large_negative(dtype: torch.dtype) -> float:
     """The logit Keras gives masked positions on its fused path: finite, so a
@@ -125,6 +127,7 @@ def fused_attention(
     scale: float,
     dropout: float = 0.0,
     is_causal: bool = False,
+    flash_attention: bool | None = None,
 ) -> torch.Tensor:
     """`scaled_dot_product_attention` on heads-second inputs `(B, T, N, H)`.
 
@@ -139,14 +142,15 @@ def fused_attention(
             mask = mask.unsqueeze(-3)
         bias = torch.zeros(mask.shape, dtype=q.dtype, device=q.device)
         bias = bias.masked_fill(~mask, large_negative(q.dtype))
-    out = F.scaled_dot_product_attention(
-        q,
-        k,
-        v,
-        attn_mask=bias,
-        dropout_p=dropout,
-        is_causal=is_causal and bias is None,
-        scale=scale,
-        enable_gqa=q.shape[1] != k.shape[1],
-    )
+    with attention_kernels(flash_attention):
+        out = F.scaled_dot_product_attention(
+            q,
+            k,
+            v,
+            attn_mask=bias,
+            dropout_p=dropout,
+            is_causal=is_causal and bias is None,
+            scale=scale,
+            enable_gqa=q.shape[1] != k.shape[1],
+        )
     return out.transpose(1, 2)  # (B, Tq, N, H)

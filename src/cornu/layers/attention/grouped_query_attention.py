@@ -38,7 +38,8 @@ class GroupedQueryAttention(Layer):
         use_bias: whether the projections have biases.
         sliding_window: if set, query `i` only sees keys `j` with
             `|i - j| < sliding_window`.
-        flash_attention: accepted for Keras compatibility.
+        flash_attention: `True` runs only torch's flash kernel, `False` never;
+            `None` (default) follows `keras.config.is_flash_attention_enabled()`.
         kernel_initializer: initializer of the projection kernels.
         bias_initializer: initializer of the projection biases.
         kernel_regularizer: regularizer of the projection kernels.
@@ -252,6 +253,7 @@ class GroupedQueryAttention(Layer):
                 self._inverse_sqrt_head_dim,
                 dropout,
                 causal_only,
+                self.flash_attention,
             )
             return out, None
         if causal_only:

@@ -87,8 +87,8 @@ class MultiHeadAttention(Layer):
             batch, heads and features).
         sliding_window: if set, query `i` only sees keys `j` with
             `|i - j| < sliding_window`.
-        flash_attention: accepted for Keras compatibility; torch picks its
-            fastest kernel (flash attention where available).
+        flash_attention: `True` runs only torch's flash kernel, `False` never;
+            `None` (default) follows `keras.config.is_flash_attention_enabled()`.
         kernel_initializer: initializer of the projection kernels.
         bias_initializer: initializer of the projection biases.
         kernel_regularizer: regularizer of the projection kernels.
@@ -362,6 +362,7 @@ class MultiHeadAttention(Layer):
                 self._inverse_sqrt_key_dim,
                 dropout,
                 causal_only,
+                self.flash_attention,
             )
             return out, None
         if causal_only:

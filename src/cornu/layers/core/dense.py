@@ -9,9 +9,11 @@ import torch
 from cornu import activations, constraints, initializers, regularizers
 from cornu.core.input_spec import InputSpec
 from cornu.core.layer import Layer
+from cornu.core.variable import store_in_order
+from cornu.layers.core.lora import LoraMixin
 
 
-class Dense(Layer):
+class Dense(LoraMixin, Layer):
     """A densely connected layer: `activation(inputs @ kernel + bias)`.
 
     The kernel has Keras's layout `(input_dim, units)`; on inputs of rank
@@ -28,6 +30,11 @@ class Dense(Layer):
         activity_regularizer: regularizer of the output.
         kernel_constraint: constraint on the kernel.
         bias_constraint: constraint on the bias.
+        lora_rank: if set, LoRA of this rank is enabled at build (see
+            `enable_lora`): the kernel is frozen and a trainable low-rank
+            update is added to it.
+        lora_alpha: scales the LoRA update by `lora_alpha / lora_rank`
+            (default `lora_rank`).
 
     Input shape:
         `(batch_size, ..., input_dim)`.
@@ -66,8 +73,7 @@ class Dense(Layer):
             raise ValueError(
                 f"Dense `units` must be a positive integer, received: {units!r}."
             )
-        if lora_rank is not None:
-            raise NotImplementedError("Dense(lora_rank=...) is not supported yet.")
+        self._init_lora(lora_rank, lora_alpha)
         self.units = units
         self.activation = activations.get(activation)
         self._act = None if self.activation is activations.linear else self.activation
@@ -91,6 +97,10 @@ class Dense(Layer):
             constraint=self.kernel_constraint,
             name="kernel",
         )
+        # Held in memory as torch.nn.Linear holds its weight, (units,
+        # input_dim): `inputs @ kernel` then runs the transposed GEMM that
+        # torch's CPU kernels are fastest on (2x on a 3136 -> 10 layer).
+        store_in_order(self.kernel, (1, 0))
         if self.use_bias:
             self.bias = self.add_weight(
                 shape=(self.units,),
@@ -102,10 +112,11 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        kernel = self._with_lora(self.kernel)  # (input_dim, units)
         if self.bias is not None and inputs.dim() == 2:
-            x = torch.addmm(self.bias, inputs, self.kernel)  # (B, units)
+            x = torch.addmm(self.bias, inputs, kernel)  # (B, units)
         else:
-            x = torch.matmul(inputs, self.kernel)
+            x = torch.matmul(inputs, kernel)
             if self.bias is not None:
                 x = x + self.bias
         return x if self._act is None else self._act(x)

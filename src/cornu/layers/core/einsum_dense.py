@@ -11,6 +11,7 @@ from cornu import activations, constraints, initializers, regularizers
 from cornu.core.input_spec import InputSpec
 from cornu.core.layer import Layer
 from cornu.initializers import VarianceScaling
+from cornu.layers.core.lora import LoraMixin
 
 # The three forms Keras accepts, with "..." written as "0": no ellipsis,
 # ellipsis on the left of input and output, or on their right.
@@ -121,7 +122,7 @@ def analyze_equation(
     return kernel_shape, bias_shape, full, input_axes, output_axes
 
 
-class EinsumDense(Layer):
+class EinsumDense(LoraMixin, Layer):
     """A dense layer computing `activation(einsum(equation, inputs, kernel) + bias)`.
 
     Args:
@@ -141,8 +142,11 @@ class EinsumDense(Layer):
         activity_regularizer: regularizer of the output.
         kernel_constraint: constraint on the kernel.
         bias_constraint: constraint on the bias.
-        lora_rank: not supported yet; must be `None`.
-        lora_alpha: not supported yet; ignored without `lora_rank`.
+        lora_rank: if set, LoRA of this rank is enabled at build (see
+            `enable_lora`): the kernel is frozen and a trainable low-rank
+            update is added to it.
+        lora_alpha: scales the LoRA update by `lora_alpha / lora_rank`
+            (default `lora_rank`).
         gptq_unpacked_column_size: kept for Keras compatibility; unused.
         quantization_config: not supported yet; must be `None`.
 
@@ -182,10 +186,6 @@ class EinsumDense(Layer):
     ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         _parse(equation)
-        if lora_rank is not None:
-            raise NotImplementedError(
-                "EinsumDense(lora_rank=...) is not supported yet."
-            )
         if quantization_config is not None:
             raise NotImplementedError(
                 "EinsumDense(quantization_config=...) is not supported yet."
@@ -203,8 +203,7 @@ class EinsumDense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.lora_rank = lora_rank
-        self.lora_alpha = lora_alpha
+        self._init_lora(lora_rank, lora_alpha)
         self.gptq_unpacked_column_size = gptq_unpacked_column_size
         self.quantization_config = quantization_config
         self.bias: torch.Tensor | None = None
@@ -239,7 +238,7 @@ class EinsumDense(Layer):
         self.input_spec = InputSpec(ndim=len(input_shape))
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
-        x = torch.einsum(self.equation, inputs, self.kernel)
+        x = torch.einsum(self.equation, inputs, self._with_lora(self.kernel))
         if self.bias is not None:
             x = x + self.bias
         return x if self._act is None else self._act(x)

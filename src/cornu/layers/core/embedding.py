@@ -10,6 +10,7 @@ import torch.nn.functional as F
 
 from cornu import constraints, initializers, regularizers
 from cornu.core.layer import Layer
+from cornu.layers.core.lora import LoraMixin
 
 
 def _check_positive_int(name: str, value: Any) -> None:
@@ -19,7 +20,7 @@ def _check_positive_int(name: str, value: Any) -> None:
         )
 
 
-class Embedding(Layer):
+class Embedding(LoraMixin, Layer):
     """Turns non-negative integer indices into dense vectors of a fixed size.
 
     The weight `embeddings` has shape `(input_dim, output_dim)`, the layout of
@@ -34,8 +35,11 @@ class Embedding(Layer):
         mask_zero: whether index 0 is padding, to be masked out downstream
             (then index 0 is not a word: `input_dim` is vocabulary size + 1).
         weights: an optional initial matrix of shape `(input_dim, output_dim)`.
-        lora_rank: not supported yet; must be `None`.
-        lora_alpha: not supported yet; ignored without `lora_rank`.
+        lora_rank: if set, LoRA of this rank is enabled at build (see
+            `enable_lora`): `embeddings` is frozen and a trainable low-rank
+            update is added to it.
+        lora_alpha: scales the LoRA update by `lora_alpha / lora_rank`
+            (default `lora_rank`).
         quantization_config: not supported yet; must be `None`.
 
     Call arguments:
@@ -53,6 +57,8 @@ class Embedding(Layer):
     >>> layer(torch.tensor([[1, 2, 3]])).shape
     torch.Size([1, 3, 4])
     """
+
+    _lora_weight = "embeddings"
 
     def __init__(
         self,
@@ -77,8 +83,6 @@ class Embedding(Layer):
                 stacklevel=2,
             )
         super().__init__(**kwargs)
-        if lora_rank is not None:
-            raise NotImplementedError("Embedding(lora_rank=...) is not supported yet.")
         if quantization_config is not None:
             raise NotImplementedError(
                 "Embedding(quantization_config=...) is not supported yet."
@@ -90,8 +94,7 @@ class Embedding(Layer):
         self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = mask_zero
         self.supports_masking = mask_zero
-        self.lora_rank = lora_rank
-        self.lora_alpha = lora_alpha
+        self._init_lora(lora_rank, lora_alpha)
         self.quantization_config = quantization_config
         # Indices must not be cast to the float compute dtype.
         self.autocast = False
@@ -113,7 +116,9 @@ class Embedding(Layer):
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         if inputs.dtype is not torch.int64 and inputs.dtype is not torch.int32:
             inputs = inputs.long()
-        outputs = F.embedding(inputs, self.embeddings)  # (B, ..., output_dim)
+        outputs = F.embedding(
+            inputs, self._with_lora(self.embeddings)
+        )  # (B, ..., output_dim)
         want = self._compute_torch_dtype
         return outputs if outputs.dtype is want else outputs.to(want)
 

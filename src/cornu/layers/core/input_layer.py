@@ -40,7 +40,8 @@ class InputLayer(Layer):
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
             batch_shape = kwargs.pop("batch_input_shape")
-        super().__init__(name=name, dtype=dtype, **kwargs)
+        is_text = dtype is not None and config.standardize_dtype(dtype) == "string"
+        super().__init__(name=name, dtype=None if is_text else dtype, **kwargs)
         if sparse:
             raise ValueError("cornu has no sparse tensors: `sparse` must be False.")
         if shape is not None and batch_shape is not None:

@@ -1,9 +1,13 @@
-"""Argument checks shared by the colour augmentations."""
+"""Argument checks and the private base shared by the colour augmentations."""
 
 from __future__ import annotations
 
 import numbers
 from typing import Any
+
+import torch
+
+from cornu.layers.preprocessing._image import BaseRandomImageLayer
 
 
 def _is_number(x: Any) -> bool:
@@ -45,3 +49,87 @@ def factor_range(
             f"[{low}, {high}], received: factor={factor!r}."
         )
     return values[0], values[1]
+
+
+def check_pair_range(layer: str, value: Any) -> list[float]:
+    """A `value_range` kept sorted, as the layers that store it sorted do."""
+    return list(check_value_range(layer, value))
+
+
+def check_positive_int(layer: str, name: str, value: Any, minimum: int = 1) -> int:
+    integral = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not (integral and int(value) >= minimum):
+        raise ValueError(
+            f"{layer} `{name}` must be an integer >= {minimum}, "
+            f"received: {name}={value!r}."
+        )
+    return int(value)
+
+
+def rescale(images: torch.Tensor, source: Any, target: Any) -> torch.Tensor:
+    """Maps pixel values linearly from the `source` range onto `target`.
+
+    The identity (no arithmetic at all) when the two ranges are equal, so
+    `(0, 255)` images round-trip exactly.
+    """
+    (s0, s1), (t0, t1) = source, target
+    if s0 == t0 and s1 == t1:
+        return images
+    return (images - s0) / (s1 - s0) * (t1 - t0) + t0
+
+
+def batch_size(data: Any) -> int:
+    """1 for one image, the leading dimension for a batch."""
+    images = data["images"] if isinstance(data, dict) else data
+    shape = tuple(images.shape)
+    return 1 if len(shape) == 3 else int(shape[0])
+
+
+class BaseColorLayer(BaseRandomImageLayer):
+    """A colour or intensity augmentation applied to a batch at once.
+
+    Subclasses write `_transform(images, transformation)` for a batch
+    `(b, h, w, c)` (or `(b, c, h, w)`); one image is treated as a batch of
+    one, as Keras does. `_draws` is False for the deterministic layers, whose
+    transformation is always `None`.
+    """
+
+    _draws = True
+
+    def get_random_transformation(
+        self, data: Any, training: bool = True, seed: Any = None
+    ) -> Any:
+        return None
+
+    def transform_images(
+        self, images: Any, transformation: Any, training: bool = True
+    ) -> torch.Tensor:
+        images = self._images(images)
+        if not training or (self._draws and transformation is None):
+            return images
+        if images.dim() == 3:
+            return self._transform(images.unsqueeze(0), transformation)[0]
+        return self._transform(images, transformation)
+
+    def _transform(self, images: torch.Tensor, transformation: Any) -> torch.Tensor:
+        raise NotImplementedError
+
+    @property
+    def _channel_axis(self) -> int:
+        """The channel axis of a batch."""
+        return -1 if self.data_format == "channels_last" else 1
+
+    def _tensor(self, value: Any, images: torch.Tensor) -> torch.Tensor:
+        """A transformation entry on the images' device, in their dtype."""
+        return torch.as_tensor(value, device=images.device).to(images.dtype)
+
+    def _as_channels_first(self, images: torch.Tensor) -> torch.Tensor:
+        """`(b, c, h, w)` view of a batch."""
+        if self.data_format == "channels_last":
+            return images.permute(0, 3, 1, 2)
+        return images
+
+    def _from_channels_first(self, images: torch.Tensor) -> torch.Tensor:
+        if self.data_format == "channels_last":
+            return images.permute(0, 2, 3, 1)
+        return images

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from cornu.core import serialization
 from cornu.core.keras_tensor import KerasTensor
 from cornu.core.layer import Layer
 from cornu.layers.preprocessing._encoding import encode_categorical
@@ -19,6 +21,22 @@ from cornu.layers.preprocessing.hashing import as_numpy
 LOOKUP_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 # Keras sends masked inputs of the encodings to an id no encoding counts.
 _MASKED = np.iinfo(np.int64).max
+# The vocabulary file Keras writes among a lookup layer's assets.
+VOCABULARY_FILENAME = "vocabulary.txt"
+
+
+def _loading_safely() -> bool:
+    """Whether a `load_model(..., safe_mode=True)` is deserializing now."""
+    return getattr(serialization._SCOPE, "safe_mode", None) is True
+
+
+def read_vocabulary_file(path: str, encoding: str = "utf-8") -> list[str]:
+    """The lines of a vocabulary file (one token a line), trailing blanks dropped."""
+    with open(path, encoding=encoding) as f:
+        lines = f.read().split("\n")
+    while lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 class IndexLookup(Layer):
@@ -43,6 +61,10 @@ class IndexLookup(Layer):
         salt: Any = None,
         **kwargs: Any,
     ) -> None:
+        # Keras writes these into its configs. The size shapes the encodings
+        # of a model rebuilt before its vocabulary is read from the assets.
+        frozen_size = kwargs.pop("vocabulary_size", None)
+        kwargs.pop("has_input_vocabulary", None)
         super().__init__(**kwargs)
         layer = type(self).__name__
         if output_mode == "binary":
@@ -97,8 +119,13 @@ class IndexLookup(Layer):
         self.pad_to_max_tokens = pad_to_max_tokens
         self.salt = salt
         self.autocast = False
-        self.input_vocabulary = vocabulary
+        self.built = True  # no weights: nothing waits for an input shape
+        # As Keras, a vocabulary file is read once: its tokens (not its path)
+        # are what the config and the saved model carry.
+        self.input_vocabulary = None if isinstance(vocabulary, str) else vocabulary
+        self._has_input_vocabulary = vocabulary is not None
         self.input_idf_weights = idf_weights
+        self._frozen_size: int | None = frozen_size
         self._tokens: list[Any] = []
         self._index: dict[Any, int] = {}
         self.idf_weights: np.ndarray | None = None
@@ -145,10 +172,7 @@ class IndexLookup(Layer):
         if self.output_mode == "tf_idf" and idf_weights is None:
             raise ValueError(f"{layer} with output_mode='tf_idf' needs `idf_weights`.")
         if isinstance(vocabulary, str):
-            raise ValueError(
-                f"{layer} takes the vocabulary as a list or array; vocabulary "
-                f"files are not supported, received: vocabulary={vocabulary!r}."
-            )
+            vocabulary = self._read_vocabulary_file(vocabulary)
         tokens = [self._token(t) for t in as_numpy(vocabulary).reshape(-1).tolist()]
         if not tokens:
             raise ValueError(f"{layer} cannot set an empty vocabulary.")
@@ -188,6 +212,28 @@ class IndexLookup(Layer):
             front = 0 if found_specials else start
             self._set_idf(weights, front, float(np.mean(weights)))
 
+    def _read_vocabulary_file(self, path: str) -> list[Any]:
+        layer = type(self).__name__
+        if _loading_safely():
+            raise ValueError(
+                f"{layer} was asked to read the vocabulary file {path!r}, outside "
+                "the model archive, while loading in safe mode; a file could "
+                "name any file on this machine. If you trust it, load with "
+                "`safe_mode=False`."
+            )
+        if self.output_mode == "tf_idf":
+            raise ValueError(
+                f"{layer} with output_mode='tf_idf' cannot read its vocabulary "
+                f"from a file (received: vocabulary={path!r}); pass a list and "
+                "`idf_weights`."
+            )
+        if not os.path.isfile(path):
+            raise ValueError(
+                f"{layer} vocabulary file {path!r} does not exist; expected a "
+                "text file with one token a line."
+            )
+        return read_vocabulary_file(path, getattr(self, "encoding", "utf-8"))
+
     def _set_idf(self, weights: np.ndarray, front: int, front_value: float) -> None:
         back = 0
         if self.pad_to_max_tokens and self.max_tokens is not None:
@@ -203,7 +249,7 @@ class IndexLookup(Layer):
         `data` is an array, a tensor, a list (each element a document), or an
         iterable of batches (each batch's rows are documents).
         """
-        if self.input_vocabulary is not None:
+        if self._has_input_vocabulary:
             raise ValueError(
                 f'Layer "{self.name}" ({type(self).__name__}) cannot adapt: it was '
                 "given a `vocabulary`."
@@ -220,14 +266,22 @@ class IndexLookup(Layer):
                 batches.append(array.reshape(1, -1) if array.ndim <= 1 else array)
         else:
             raise ValueError(f"{type(self).__name__}.adapt cannot read {data!r}.")
+        self._adapt_documents(
+            row
+            for batch in batches
+            for row in batch.reshape(batch.shape[0], -1).tolist()
+        )
+
+    def _adapt_documents(self, documents: Iterable[Iterable[Any]]) -> None:
+        """Learns the vocabulary from documents, each a sequence of tokens."""
         counts: Counter = Counter()
-        documents: Counter = Counter()
+        document_counts: Counter = Counter()
         num_documents = 0
-        for batch in batches:
-            counts.update(self._token(t) for t in batch.reshape(-1).tolist())
-            for row in batch.reshape(batch.shape[0], -1).tolist():
-                documents.update({self._token(t) for t in row})
-            num_documents += batch.shape[0]
+        for document in documents:
+            tokens = [self._token(t) for t in document]
+            counts.update(tokens)
+            document_counts.update(set(tokens))
+            num_documents += 1
         for special in (self.mask_token, self.oov_token):
             counts.pop(special, None)
         ranked = sorted(counts, key=lambda t: (counts[t], t), reverse=True)
@@ -238,7 +292,10 @@ class IndexLookup(Layer):
         self._index = {t: start + i for i, t in enumerate(ranked)}
         if self.output_mode == "tf_idf":
             weights = np.array(
-                [math.log(1 + num_documents / (1 + documents[t])) for t in ranked],
+                [
+                    math.log(1 + num_documents / (1 + document_counts[t]))
+                    for t in ranked
+                ],
                 "float32",
             )
             mean = float(np.mean(weights)) if weights.size else 0.0
@@ -308,6 +365,8 @@ class IndexLookup(Layer):
     def _depth(self) -> int:
         if self.pad_to_max_tokens and self.max_tokens is not None:
             return self.max_tokens
+        if not self._tokens and self._frozen_size is not None:
+            return self._frozen_size
         return self.vocabulary_size()
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
@@ -330,6 +389,14 @@ class IndexLookup(Layer):
             # The engine makes tensors of arrays; text stays in (nested) lists.
             inputs = inputs.tolist()
         return super().__call__(inputs, *args, **kwargs)
+
+    # As Keras: the lookup builds nothing from its inputs' shapes (which
+    # text inputs, kept as lists, do not have).
+    def get_build_config(self) -> dict[str, Any]:
+        return {}
+
+    def build_from_config(self, config: dict[str, Any]) -> None:
+        self.built = True
 
     def get_config(self) -> dict[str, Any]:
         # An adapted vocabulary (and its IDF weights) travels in the config,
@@ -357,3 +424,45 @@ class IndexLookup(Layer):
             "vocabulary": vocabulary,
             "salt": self.salt,
         }
+
+    # Saving, as Keras: the IDF weights are the layer's variables, and a
+    # vocabulary the config does not carry travels as `vocabulary.txt`.
+
+    def save_own_variables(self, store: dict[str, Any]) -> None:
+        """Writes the IDF weights (`"tf_idf"` only) into `store`."""
+        if self.output_mode == "tf_idf" and self.idf_weights is not None:
+            store["idf_weights"] = self.idf_weights
+
+    def load_own_variables(self, store: Any) -> None:
+        """Reads the IDF weights (`"tf_idf"` only) from `store`."""
+        if self.output_mode == "tf_idf" and "idf_weights" in store:
+            weights = as_numpy(store["idf_weights"]).astype("float32").reshape(-1)
+            self.idf_weights = weights
+
+    def save_assets(self, dir_path: str) -> None:
+        """Writes an adapted vocabulary to `dir_path/vocabulary.txt`."""
+        if self.input_vocabulary is not None or not self._tokens:
+            return
+        path = os.path.join(dir_path, VOCABULARY_FILENAME)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(str(t) for t in self.get_vocabulary()))
+
+    def load_assets(self, dir_path: str | None) -> None:
+        """Reads the vocabulary that `save_assets` wrote, if the config had none."""
+        if self.input_vocabulary is not None or dir_path is None:
+            return
+        path = os.path.join(dir_path, VOCABULARY_FILENAME)
+        if not os.path.isfile(path):
+            return
+        tokens: list[Any] = read_vocabulary_file(path)
+        if self.output_mode == "tf_idf":
+            weights = self.idf_weights
+            if weights is None:
+                raise ValueError(
+                    f'Layer "{self.name}" ({type(self).__name__}) found a '
+                    "vocabulary among its assets but no `idf_weights` for "
+                    "output_mode='tf_idf'."
+                )
+            self.set_vocabulary(tokens, weights[: len(tokens)])
+        else:
+            self.set_vocabulary(tokens)

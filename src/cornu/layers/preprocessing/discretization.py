@@ -180,8 +180,10 @@ class Discretization(Layer):
         return layer
 
     def get_config(self) -> dict[str, Any]:
+        base = super().get_config()
+        base.pop("trainable", None)  # Keras's Discretization does not take it
         return {
-            **super().get_config(),
+            **base,
             "bin_boundaries": self.bin_boundaries,
             "num_bins": self.num_bins,
             "epsilon": self.epsilon,

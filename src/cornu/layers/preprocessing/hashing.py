@@ -115,6 +115,10 @@ class Hashing(Layer):
             inputs = inputs.tolist()
         return super().__call__(inputs, *args, **kwargs)
 
+    def _maybe_build(self, first: Any) -> None:
+        # Text arrives as (nested) lists: record its shape, not its values.
+        self._build_with(tuple(np.shape(first)))
+
     def _hash(self, value: Any, bins: int) -> int:
         data = _as_bytes(value)
         if self.salt is None:

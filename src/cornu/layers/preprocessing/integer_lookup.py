@@ -29,7 +29,7 @@ class IntegerLookup(IndexLookup):
         mask_token: an integer meaning "masked" (index 0), or `None`.
         oov_token: the value `invert` returns for OOV indices (default -1).
         vocabulary: a list or array of integers, optionally led by the mask
-            and OOV tokens.
+            and OOV tokens, or the path of a text file with one integer a line.
         vocabulary_dtype: must be `"int64"`.
         idf_weights: the IDF weights for `output_mode="tf_idf"`.
         invert: map indices back to integers.

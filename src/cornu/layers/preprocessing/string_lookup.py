@@ -25,7 +25,7 @@ class StringLookup(IndexLookup):
         mask_token: a string meaning "masked" (index 0), or `None`.
         oov_token: the token `invert` returns for OOV indices (`"[UNK]"`).
         vocabulary: a list or array of strings, optionally led by the mask
-            and OOV tokens.
+            and OOV tokens, or the path of a text file with one token a line.
         idf_weights: the IDF weights for `output_mode="tf_idf"`.
         invert: map indices back to strings.
         output_mode: `"int"` (default), `"one_hot"`, `"multi_hot"`,
@@ -72,6 +72,9 @@ class StringLookup(IndexLookup):
         **kwargs: Any,
     ) -> None:
         self.encoding = encoding
+        # Keras's configs carry its integer-only `oov_method`; strings always
+        # hash, so it has no effect here.
+        kwargs.pop("oov_method", None)
         super().__init__(
             max_tokens=max_tokens,
             num_oov_indices=num_oov_indices,

@@ -9,9 +9,10 @@ import torch
 from cornu import tree
 from cornu.core import serialization
 from cornu.core.layer import Layer
+from cornu.layers.core.wrapper import Wrapper
 
 
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Applies `layer` to every slice `inputs[:, t]` of the time axis.
 
     The steps run as one call on the batch and time axes merged (`(batch *
@@ -47,8 +48,7 @@ class TimeDistributed(Layer):
                 f"TimeDistributed `layer` must be a keras Layer instance, received: "
                 f"{layer!r}."
             )
-        super().__init__(**kwargs)
-        self.layer = layer
+        super().__init__(layer, **kwargs)
         self.supports_masking = True
 
     def _step_shape(self, input_shape: Any) -> tuple:

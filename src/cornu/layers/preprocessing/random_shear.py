@@ -1,0 +1,156 @@
+"""`RandomShear`: shears images along x and/or y by a random amount."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from cornu.layers.preprocessing._augment import BaseAugmentationLayer
+from cornu.layers.preprocessing._image import FILL_MODES, INTERPOLATIONS, check_choice
+from cornu.ops import image as image_ops
+
+
+def _shear_range(name: str, factor: Any) -> tuple[float, float]:
+    """Keras's shear factor: `f` in `[0, 1]` -> `(-f, f)`; a pair is sorted.
+
+    Pairs may hold values in `[-1, 1]`, so that the `(-f, f)` that
+    `get_config` writes is accepted back.
+    """
+    pair = isinstance(factor, (tuple, list))
+    values = list(factor) if pair and len(factor) == 2 else [] if pair else [factor]
+    low = -1.0 if pair else 0.0
+    if not values or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and low <= v <= 1
+        for v in values
+    ):
+        raise ValueError(
+            f"RandomShear `{name}` must be a number in [0, 1] or a pair of "
+            f"numbers in [-1, 1], received: {name}={factor!r}."
+        )
+    if not pair:
+        return -float(factor), float(factor)
+    lower, upper = sorted(float(v) for v in values)
+    return lower, upper
+
+
+def shear_transforms(shear: torch.Tensor) -> torch.Tensor:
+    """`(batch, 2)` shears `(sx, sy)` -> `(batch, 8)` transforms: an output
+    pixel `(x, y)` reads the input at `(x + sx * y, y + sy * x)`."""
+    sx, sy = shear[:, 0], shear[:, 1]
+    ones, zeros = torch.ones_like(sx), torch.zeros_like(sx)
+    return torch.stack([ones, sx, zeros, sy, ones, zeros, zeros, zeros], dim=1)
+
+
+class RandomShear(BaseAugmentationLayer):
+    """Shears each image along the x and y axes by random amounts.
+
+    Each image draws `sx` from `x_factor`'s range and `sy` from
+    `y_factor`'s, and with probability 1/2 both change sign; an output pixel
+    `(x, y)` then reads the input at `(x + sx * y, y + sy * x)`. Pixels from
+    outside the input follow `fill_mode`.
+
+    Args:
+        x_factor: a number `f` in `[0, 1]` (range `[-f, f]`) or a pair
+            `(lo, hi)` in `[-1, 1]`: the shear along x, as a fraction of the
+            height.
+        y_factor: the same along y.
+        interpolation: `"bilinear"` (default) or `"nearest"`.
+        fill_mode: `"reflect"` (default), `"wrap"`, `"constant"` or `"nearest"`.
+        fill_value: the value outside the input with `"constant"`.
+        data_format: `"channels_last"` (default) or `"channels_first"`.
+        seed: an int for reproducible draws.
+
+    Call arguments:
+        inputs: one image `(h, w, c)`, a batch `(b, h, w, c)`, or a dict
+            with `"images"` and optionally `"labels"` (unchanged) and
+            `"segmentation_masks"` (sheared with nearest interpolation).
+        training: whether to shear (default `True`, as Keras).
+
+    Input shape:
+        `(batch, height, width, channels)` or `(height, width, channels)`.
+
+    Output shape:
+        The input shape.
+
+    Example:
+    >>> import numpy as np
+    >>> layer = RandomShear(x_factor=0.3, y_factor=0.3, seed=0)
+    >>> tuple(layer(np.ones((2, 8, 8, 3), "float32")).shape)
+    (2, 8, 8, 3)
+    """
+
+    def __init__(
+        self,
+        x_factor: Any = 0.0,
+        y_factor: Any = 0.0,
+        interpolation: str = "bilinear",
+        fill_mode: str = "reflect",
+        fill_value: float = 0.0,
+        data_format: str | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.x_factor = _shear_range("x_factor", x_factor)
+        self.y_factor = _shear_range("y_factor", y_factor)
+        self.fill_mode = check_choice("RandomShear", "fill_mode", fill_mode, FILL_MODES)
+        self.interpolation = check_choice(
+            "RandomShear", "interpolation", interpolation, INTERPOLATIONS
+        )
+        self.fill_value = fill_value
+
+    def get_random_transformation(
+        self, data: Any, training: bool = True, seed: Any = None
+    ) -> Any:
+        if not training:
+            return None
+        images = data["images"] if isinstance(data, dict) else data
+        shape = tuple(images.shape)
+        batch = shape[0] if len(shape) == 4 else 1
+        # Drawn in Keras's order: the sign, then y, then x.
+        invert = self._uniform((batch, 1), 0.0, 1.0, seed)
+        sign = torch.where(invert > 0.5, -1.0, 1.0).to(invert.dtype)
+        shear_y = self._uniform((batch, 1), *self.y_factor, seed)
+        shear_x = self._uniform((batch, 1), *self.x_factor, seed)
+        shear = torch.cat([shear_x, shear_y], dim=1) * sign
+        return {"shear_factor": shear, "input_shape": shape}
+
+    def transform_images(
+        self, images: Any, transformation: Any, training: bool = True
+    ) -> torch.Tensor:
+        images = self._images(images)
+        if not training or transformation is None:
+            return images
+        return self._shear(images, transformation, self.interpolation)
+
+    def transform_segmentation_masks(
+        self, segmentation_masks: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        if not training or transformation is None:
+            return segmentation_masks
+        return self._shear(segmentation_masks, transformation, "nearest")
+
+    def _shear(
+        self, images: torch.Tensor, transformation: Any, interpolation: str
+    ) -> torch.Tensor:
+        shear = torch.as_tensor(transformation["shear_factor"], device=images.device)
+        matrix = shear_transforms(shear.float())  # (batch, 8)
+        return image_ops.affine_transform(
+            images,
+            matrix if images.dim() == 4 else matrix[0],
+            interpolation=interpolation,
+            fill_mode=self.fill_mode,
+            fill_value=self.fill_value,
+            data_format=self.data_format,
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "x_factor": self.x_factor,
+            "y_factor": self.y_factor,
+            "fill_mode": self.fill_mode,
+            "interpolation": self.interpolation,
+            "fill_value": self.fill_value,
+        }
