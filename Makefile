@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench install clean browser-deps test-browser
+.PHONY: demo test lint bench install clean browser-deps test-browser graphviz-deps
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,13 +17,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) graphviz-deps
 	$(BIN)/python examples/digits_convnet.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/ruff format --check src tests benchmarks examples
 	$(BIN)/mypy
+
+# Graphviz's `dot` draws plot_model pictures (the demo's model, the plot
+# tests); without it the demo says so and those tests are skipped.
+graphviz-deps:
+	@if ! command -v dot >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null) \
+	      || echo "Graphviz could not be installed: no model pictures."; \
+	  else echo "No apt-get as root: no model pictures."; fi; fi
 
 # Debian's Chromium and onnxruntime-web for the browser test of ONNX exports;
 # when they cannot be installed the test is skipped (and says why).
@@ -40,7 +49,7 @@ browser-deps:
 test-browser: $(STAMP) browser-deps
 	KERAS_BACKEND=torch $(BIN)/python -m pytest tests/export/test_browser.py -rs
 
-test: lint browser-deps
+test: lint browser-deps graphviz-deps
 	KERAS_BACKEND=torch $(BIN)/python -m pytest -n 2 tests
 
 bench: $(STAMP)

@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> float:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--verbose", default="auto")
+    parser.add_argument(
+        "--output-dir", default="build/demo", help="where the model's picture goes"
+    )
     args = parser.parse_args(argv)
     verbose = args.verbose if args.verbose == "auto" else int(args.verbose)
 
@@ -86,6 +89,13 @@ def main(argv: list[str] | None = None) -> float:
     print(f"trained in {elapsed:.1f} s")
     print(f"test loss {loss:.4f}, test accuracy {accuracy:.4f} on {len(x_test)} digits")
     print(f"first predictions {predictions.tolist()}, labels {y_test[:10].tolist()}")
+    picture = Path(args.output_dir) / "digits_convnet.png"
+    picture.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        keras.utils.plot_model(model, str(picture), show_shapes=True)
+        print(f"model picture: {picture}")
+    except ImportError as e:  # Graphviz is optional
+        print(f"no model picture: {e}")
     return accuracy
 
 

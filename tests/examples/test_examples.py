@@ -2,6 +2,7 @@
 
 import re
 import runpy
+import shutil
 import sys
 from pathlib import Path
 
@@ -10,14 +11,20 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_digits_convnet_example_trains(capsys, monkeypatch):
+def test_digits_convnet_example_trains(capsys, monkeypatch, tmp_path):
     monkeypatch.setattr(
         sys, "argv", ["digits_convnet.py", "--epochs", "2", "--verbose", "0"]
     )
     module = runpy.run_path(str(ROOT / "examples" / "digits_convnet.py"))
-    accuracy = module["main"](["--epochs", "2", "--verbose", "0"])
+    argv = ["--epochs", "2", "--verbose", "0", "--output-dir", str(tmp_path)]
+    accuracy = module["main"](argv)
     out = capsys.readouterr().out
     assert "test accuracy" in out and 'Model: "sequential' in out
+    picture = tmp_path / "digits_convnet.png"
+    if shutil.which("dot"):
+        assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    else:
+        assert "no model picture: plot_model needs Graphviz" in out
     assert accuracy > 0.5  # two epochs already learn the digits; the demo runs 30
 
 
