@@ -251,6 +251,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     import ops_overhead
 
     op_rows = ops_overhead.measure(calls=max(100, int(2000 * args.scale)))
+    import rnn_paths
+
+    rnn_steps = max(5, int(100 * min(args.scale, 1.0)))
+    rnn_rows = rnn_paths.measure(steps=rnn_steps, rounds=max(3, args.rounds // 2))
     imports = import_times(3 if args.scale < 1 else 5)
     info = machine()
     stamp = datetime.date.today().isoformat()
@@ -292,6 +296,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "rounds; target cornu/torch <= 1.3):",
         "",
         *ops_overhead.table(op_rows),
+        "",
+        "Recurrent layers: cornu's fused path, its step loop and `torch.nn` "
+        "(median of alternating rounds):",
+        "",
+        *rnn_paths.table(
+            rnn_rows, rnn_paths.SHAPE.replace("100 steps", f"{rnn_steps} steps")
+        ),
     ]
     lines += [
         "",
@@ -309,6 +320,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "keras": keras,
         "compile": compiled,
         "ops": op_rows,
+        "rnn_paths": rnn_rows,
         "imports": imports,
         "machine": info,
     }

@@ -71,6 +71,8 @@ def test_run_writes_results(tmp_path):
         "take",
     ]
     assert "| softmax |" in text and all(r["ratio"] > 0 for r in report["ops"])
+    assert [r["name"] for r in report["rnn_paths"]] == ["lstm", "gru"]
+    assert "| LSTM |" in text and "| GRU |" in text
 
 
 def test_ops_cases_compute_what_torch_computes():
