@@ -49,10 +49,11 @@ def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> 
 
 
 def _is_array(x: Any) -> bool:
-    if isinstance(x, (np.ndarray, torch.Tensor)):
-        return True
-    module = type(x).__module__
-    return module.startswith("pandas") and hasattr(x, "to_numpy")
+    return isinstance(x, (np.ndarray, torch.Tensor)) or _is_pandas(x)
+
+
+def _is_pandas(x: Any) -> bool:
+    return type(x).__module__.startswith("pandas") and hasattr(x, "to_numpy")
 
 
 def is_array_data(x: Any) -> bool:
@@ -236,9 +237,28 @@ def _maybe_tensor(a: Any, device: torch.device) -> Any:
             "Unrecognized data type for an array input: "
             f"{type(a).__name__}. Pass numpy arrays, torch tensors or pandas objects."
         )
-    if isinstance(a, np.ndarray) and a.dtype.kind in "US":
-        return a  # text has no tensor form: batches are numpy slices of it
+    text = _as_text(a)
+    if text is not None:
+        return text  # text has no tensor form: batches are numpy slices of it
     return _to_device_tensor(a, device)
+
+
+def _as_text(a: Any) -> np.ndarray | None:
+    """`a` as a numpy string array when it holds text (also object arrays and
+    pandas columns of `str`), else `None`."""
+    if _is_pandas(a):
+        a = a.to_numpy()
+    if not isinstance(a, np.ndarray):
+        return None
+    if a.dtype.kind in "US":
+        return a
+    if a.dtype == object and a.size:
+        flat = a.ravel()
+        if all(isinstance(v, str) for v in flat):
+            return a.astype(str)
+        if all(isinstance(v, bytes) for v in flat):
+            return a.astype(bytes)
+    return None
 
 
 def _class_weights_to_sample_weights(
