@@ -33,10 +33,9 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
         lambda: ops.concatenate([_X, _Y], axis=0),
         lambda: torch.cat([_X, _Y], dim=0),
     ),
-    "take": (
-        lambda: ops.take(_X, _IDX, axis=1),
-        lambda: torch.index_select(_X, 1, _IDX),
-    ),
+    # Keras's `take` wraps negative indices; torch's function that does too
+    # is tensor indexing (`index_select` would need an extra wrap first).
+    "take": (lambda: ops.take(_X, _IDX, axis=1), lambda: _X[:, _IDX]),
 }
 
 

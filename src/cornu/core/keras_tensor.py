@@ -174,19 +174,29 @@ def is_keras_tensor(x: Any) -> bool:
     return isinstance(x, KerasTensor)
 
 
+# Argument types that are never symbolic: checked by exact type first, the
+# cheapest test, since every `keras.ops` call on tensors passes through here.
+_PLAIN = frozenset(
+    {torch.Tensor, torch.nn.Parameter, int, float, bool, str, type(None)}
+)
+
+
 def any_symbolic(args: Any, kwargs: Any = None) -> bool:
     """True when a KerasTensor appears in `args`/`kwargs` (nested one level)."""
     for a in args:
+        if type(a) in _PLAIN:
+            continue
         if isinstance(a, KerasTensor):
             return True
         if isinstance(a, (list, tuple)):
-            for b in a:
-                if isinstance(b, KerasTensor):
-                    return True
+            values: Any = a
         elif isinstance(a, dict):
-            for b in a.values():
-                if isinstance(b, KerasTensor):
-                    return True
+            values = a.values()
+        else:
+            continue
+        for b in values:
+            if isinstance(b, KerasTensor):
+                return True
     if kwargs:
         return any_symbolic(tuple(kwargs.values()))
     return False

@@ -226,8 +226,15 @@ def softmax(x: ArrayLike, axis: int | Sequence[int] | None = -1) -> Tensor:
         >>> softmax([1.0, 1.0])
         tensor([0.5000, 0.5000])
     """
+    if type(x) is Tensor and type(axis) is int and x.dtype in _SOFTMAX_DTYPES:
+        return torch.softmax(x, axis)  # the common case, straight to torch
     x, dtype = _half_on_cpu(_to_float(_t(x)))
     return _over_axes(F.softmax, x, axis).to(dtype)
+
+
+# Dtypes torch's softmax computes as Keras does on any device (float16 on the
+# CPU goes through float32 instead).
+_SOFTMAX_DTYPES = frozenset({torch.float32, torch.float64, torch.bfloat16})
 
 
 @keras_op("LogSoftmax")

@@ -1633,10 +1633,23 @@ def concatenate(xs: Sequence[ArrayLike], axis: int | None = 0) -> Tensor:
     Returns:
         The joined tensor, with Keras's `result_type` of the inputs.
     """
+    if type(axis) is int and _same_dtype_tensors(xs):
+        return torch.cat(xs, axis)  # the common case, straight to torch
     ts = _all_tensors(xs)
     if axis is None:
         return torch.cat([t.reshape(-1) for t in ts])
     return torch.cat(ts, dim=axis)
+
+
+def _same_dtype_tensors(xs: Any) -> bool:
+    """Whether `xs` is a non-empty list/tuple of tensors of one dtype."""
+    if type(xs) is not list and type(xs) is not tuple or not xs:
+        return False
+    dtype = getattr(xs[0], "dtype", None)
+    for x in xs:
+        if type(x) is not Tensor or x.dtype is not dtype:
+            return False
+    return True
 
 
 @keras_op("Stack")
@@ -1876,18 +1889,14 @@ def take(x: ArrayLike, indices: ArrayLike, axis: int | None = None) -> Tensor:
     """
     x = _t(x)
     idx = _t(indices)
-    if idx.dtype != torch.int64:
+    if idx.dtype is not torch.int64 and idx.dtype is not torch.int32:
         idx = idx.long()
     if axis is None:
-        x = x.reshape(-1)
-        axis = 0
+        return x.reshape(-1)[idx]
+    # Tensor indexing is numpy's `take` along one axis: negative indices
+    # count from the end and out-of-range ones raise, in one torch call.
     axis = axis % x.ndim
-    idx = _fix_negative(idx, x.shape[axis])
-    if axis == 0 and x.ndim == 2:
-        # The embedding lookup: torch's fastest gather for this case.
-        return torch.nn.functional.embedding(idx, x)
-    out = torch.index_select(x, axis, idx.reshape(-1))
-    return out.reshape(x.shape[:axis] + idx.shape + x.shape[axis + 1 :])
+    return x[idx] if axis == 0 else x[(slice(None),) * axis + (idx,)]
 
 
 @keras_op("TakeAlongAxis")
@@ -2264,10 +2273,14 @@ def matmul(x1: ArrayLike, x2: ArrayLike) -> Tensor:
         The product, with Keras's `result_type` (int8 x int8 gives int32).
     """
     a, b = _t(x1), _t(x2)
-    if a.dtype == b.dtype and a.is_floating_point() and a.dtype != torch.float16:
+    if a.dtype is b.dtype and a.dtype in _MATMUL_DTYPES:
         return torch.matmul(a, b)
     out, compute = _matmul_dtypes(a, b)
     return torch.matmul(a.to(compute), b.to(compute)).to(out)
+
+
+# Dtypes whose product torch computes in the dtype itself, as Keras does.
+_MATMUL_DTYPES = frozenset({torch.float32, torch.float64, torch.bfloat16})
 
 
 def _float_product(fn: Callable[..., Tensor], a: Tensor, b: Tensor, *args: Any):
