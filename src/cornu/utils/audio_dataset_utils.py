@@ -167,26 +167,9 @@ def audio_dataset_from_directory(
     >>> tuple(audio.shape), audio[0, :, 0].tolist(), labels.tolist()
     ((2, 5, 1), [0.5, 0.5, 0.5, 0.0, 0.0], [0, 1])
     """
-    if labels not in ("inferred", None):
-        if not isinstance(labels, (list, tuple)):
-            raise ValueError(
-                "The `labels` argument should be a list/tuple of integer labels, "
-                "of the same size as the number of audio files in the target "
-                "directory. If you wish to infer the labels from the subdirectory "
-                'names in the target directory, pass `labels="inferred"`. If you '
-                "wish to get a dataset that only contains audio samples (no "
-                f"labels), pass `labels=None`. Received: labels={labels}"
-            )
-        if class_names:
-            raise ValueError(
-                'You can only pass `class_names` if `labels="inferred"`. '
-                f"Received: labels={labels}, and class_names={class_names}"
-            )
-    if label_mode not in {"int", "categorical", "binary", None}:
-        raise ValueError(
-            '`label_mode` argument must be one of "int", "categorical", '
-            f'"binary", or None. Received: label_mode={label_mode}'
-        )
+    labels, label_mode = dataset_utils.check_label_args(
+        labels, label_mode, class_names, "audio samples"
+    )
     if ragged and output_sequence_length is not None:
         raise ValueError("Cannot set both `ragged` and `output_sequence_length`")
     if ragged:
@@ -207,62 +190,29 @@ def audio_dataset_from_directory(
                 "`sampling_rate` should be higher than 0. "
                 f"Received: sampling_rate={sampling_rate}"
             )
-    if labels is None or label_mode is None:
-        labels, label_mode = None, None
     dataset_utils.check_format(format)
     dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
-    if seed is None:
-        seed = np.random.randint(1_000_000)
-    paths, label_array, names = dataset_utils.index_directory(
-        directory,
-        labels,
-        formats=ALLOWED_FORMATS,
-        class_names=class_names,
-        shuffle=shuffle,
-        seed=seed,
-        follow_links=follow_links,
-        verbose=verbose,
-    )
-    if label_mode == "binary" and len(names or []) != 2:
-        raise ValueError(
-            'When passing `label_mode="binary"`, there must be exactly 2 '
-            f"class_names. Received: class_names={names}"
-        )
     load = functools.partial(
         load_audio,
         sampling_rate=sampling_rate,
         output_sequence_length=output_sequence_length,
     )
 
-    def build(subset_name: str | None, shuffle_subset: bool) -> Any:
-        sub_paths, sub_labels = dataset_utils.get_training_or_validation_split(
-            paths, label_array, validation_split, subset_name
-        )
-        if not sub_paths:
-            kind = (
-                {"training": "training ", "validation": "validation "}.get(
-                    subset_name or "", ""
-                )
-                if subset == "both"
-                else ""
-            )
-            raise ValueError(
-                f"No {kind}audio files found in directory {os.fspath(directory)}. "
-                f"Allowed format(s): {ALLOWED_FORMATS}"
-            )
-        encoded = dataset_utils.encode_labels(
-            sub_labels, label_mode, len(names) if names else 0
-        )
-        return dataset_utils.make_loader(
-            dataset_utils.FileDataset(sub_paths, encoded, load),
-            batch_size=batch_size,
-            shuffle=shuffle_subset,
-            seed=seed,
-            class_names=names,
-            num_workers=num_workers,
-            collate_fn=_pad_batch if batch_size is not None else None,
-        )
-
-    if subset == "both":
-        return build("training", shuffle), build("validation", False)
-    return build(subset, shuffle)
+    return dataset_utils.directory_dataset(
+        directory,
+        labels,
+        label_mode,
+        class_names,
+        ALLOWED_FORMATS,
+        "audio files",
+        load,
+        batch_size,
+        shuffle,
+        seed,
+        validation_split,
+        subset,
+        follow_links,
+        verbose,
+        num_workers,
+        collate_fn=_pad_batch if batch_size is not None else None,
+    )

@@ -377,3 +377,102 @@ def make_loader(
     loader.class_names = class_names
     loader.file_paths = dataset.file_paths
     return loader
+
+
+def check_label_args(
+    labels: Any, label_mode: str | None, class_names: Any, samples: str
+) -> tuple[Any, str | None]:
+    """Checks the directory helpers' label arguments, as Keras words them.
+
+    `samples` names what the files hold (`"images"`, `"text samples"`, ...).
+    Returns `(labels, label_mode)`, both `None` when no labels are wanted.
+    """
+    if labels not in ("inferred", None):
+        if not isinstance(labels, (list, tuple, np.ndarray)):
+            raise ValueError(
+                "`labels` argument should be a list/tuple of integer labels, of "
+                "the same size as the number of files in the target directory. "
+                "If you wish to infer the labels from the subdirectory names in "
+                'the target directory, pass `labels="inferred"`. If you wish to '
+                f"get a dataset that only contains {samples} (no labels), pass "
+                f"`labels=None`. Received: labels={labels}"
+            )
+        if class_names:
+            raise ValueError(
+                'You can only pass `class_names` if `labels="inferred"`. '
+                f"Received: labels={labels}, and class_names={class_names}"
+            )
+    if label_mode not in {"int", "categorical", "binary", None}:
+        raise ValueError(
+            '`label_mode` argument must be one of "int", "categorical", '
+            f'"binary", or None. Received: label_mode={label_mode}'
+        )
+    if labels is None or label_mode is None:
+        return None, None
+    return labels, label_mode
+
+
+def directory_dataset(
+    directory: Any,
+    labels: Any,
+    label_mode: str | None,
+    class_names: Any,
+    formats: tuple[str, ...],
+    samples: str,
+    load: Any,
+    batch_size: int | None,
+    shuffle: bool,
+    seed: int | None,
+    validation_split: float | None,
+    subset: str | None,
+    follow_links: bool,
+    verbose: bool,
+    num_workers: int,
+    collate_fn: Any = None,
+) -> Any:
+    """What the directory helpers share: index the files, split, encode the
+    labels and build the loader(s) reading each file with `load`."""
+    if seed is None:
+        seed = np.random.randint(1_000_000)
+    paths, label_array, names = index_directory(
+        directory,
+        labels,
+        formats=formats,
+        class_names=class_names,
+        shuffle=shuffle,
+        seed=seed,
+        follow_links=follow_links,
+        verbose=verbose,
+    )
+    if label_mode == "binary" and len(names or []) != 2:
+        raise ValueError(
+            'When passing `label_mode="binary"`, there must be exactly 2 '
+            f"class_names. Received: class_names={names}"
+        )
+
+    def build(subset_name: str | None, shuffle_subset: bool) -> Any:
+        sub_paths, sub_labels = get_training_or_validation_split(
+            paths, label_array, validation_split, subset_name
+        )
+        if not sub_paths:
+            kind = {"training": "training ", "validation": "validation "}.get(
+                subset_name or "", ""
+            )
+            raise ValueError(
+                f"No {kind}{samples} found in directory {os.fspath(directory)}. "
+                f"Allowed formats: {formats}"
+            )
+        encoded = encode_labels(sub_labels, label_mode, len(names) if names else 0)
+        return make_loader(
+            FileDataset(sub_paths, encoded, load),
+            batch_size=batch_size,
+            shuffle=shuffle_subset,
+            seed=seed,
+            class_names=names,
+            num_workers=num_workers,
+            collate_fn=collate_fn,
+        )
+
+    if subset == "both":
+        return build("training", shuffle), build("validation", False)
+    return build(subset, shuffle)

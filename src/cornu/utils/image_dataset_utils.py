@@ -161,28 +161,9 @@ def image_dataset_from_directory(
     >>> tuple(images.shape), labels.dtype
     ((2, 4, 4, 3), torch.int32)
     """
-    if labels not in ("inferred", None):
-        if not isinstance(labels, (list, tuple, np.ndarray)):
-            raise ValueError(
-                "`labels` argument should be a list/tuple of integer labels, of "
-                "the same size as the number of image files in the target "
-                "directory. If you wish to infer the labels from the subdirectory "
-                'names in the target directory, pass `labels="inferred"`. If you '
-                "wish to get a dataset that only contains images (no labels), "
-                f"pass `labels=None`. Received: labels={labels}"
-            )
-        if class_names:
-            raise ValueError(
-                'You can only pass `class_names` if `labels="inferred"`. '
-                f"Received: labels={labels}, and class_names={class_names}"
-            )
-    if label_mode not in {"int", "categorical", "binary", None}:
-        raise ValueError(
-            '`label_mode` argument must be one of "int", "categorical", '
-            f'"binary", or None. Received: label_mode={label_mode}'
-        )
-    if labels is None or label_mode is None:
-        labels, label_mode = None, None
+    labels, label_mode = dataset_utils.check_label_args(
+        labels, label_mode, class_names, "images"
+    )
     if color_mode not in _MODES:
         raise ValueError(
             '`color_mode` must be one of {"rgb", "rgba", "grayscale"}. '
@@ -210,23 +191,6 @@ def image_dataset_from_directory(
     dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
     data_format = data_format or config.image_data_format()
     require_pil()
-    if seed is None:
-        seed = np.random.randint(1_000_000)
-    paths, label_array, names = dataset_utils.index_directory(
-        directory,
-        labels,
-        formats=ALLOWLIST_FORMATS,
-        class_names=class_names,
-        shuffle=shuffle,
-        seed=seed,
-        follow_links=follow_links,
-        verbose=verbose,
-    )
-    if label_mode == "binary" and len(names or []) != 2:
-        raise ValueError(
-            'When passing `label_mode="binary"`, there must be exactly 2 '
-            f"class_names. Received: class_names={names}"
-        )
     load = functools.partial(
         load_image,
         image_size=(int(image_size[0]), int(image_size[1])),
@@ -237,30 +201,20 @@ def image_dataset_from_directory(
         data_format=data_format,
     )
 
-    def build(subset_name: str | None, shuffle_subset: bool) -> Any:
-        sub_paths, sub_labels = dataset_utils.get_training_or_validation_split(
-            paths, label_array, validation_split, subset_name
-        )
-        if not sub_paths:
-            kind = {"training": "training ", "validation": "validation "}.get(
-                subset_name or "", ""
-            )
-            raise ValueError(
-                f"No {kind}images found in directory {os.fspath(directory)}. "
-                f"Allowed formats: {ALLOWLIST_FORMATS}"
-            )
-        encoded = dataset_utils.encode_labels(
-            sub_labels, label_mode, len(names) if names else 0
-        )
-        return dataset_utils.make_loader(
-            dataset_utils.FileDataset(sub_paths, encoded, load),
-            batch_size=batch_size,
-            shuffle=shuffle_subset,
-            seed=seed,
-            class_names=names,
-            num_workers=num_workers,
-        )
-
-    if subset == "both":
-        return build("training", shuffle), build("validation", False)
-    return build(subset, shuffle)
+    return dataset_utils.directory_dataset(
+        directory,
+        labels,
+        label_mode,
+        class_names,
+        ALLOWLIST_FORMATS,
+        "images",
+        load,
+        batch_size,
+        shuffle,
+        seed,
+        validation_split,
+        subset,
+        follow_links,
+        verbose,
+        num_workers,
+    )
