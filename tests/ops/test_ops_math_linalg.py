@@ -9,6 +9,7 @@ import pytest
 import torch
 from _ops_cases import F32, RNG, SPD, SQ, T234, V4, assert_close, real_keras
 
+import cornu
 from cornu import ops
 
 KERAS = real_keras()
@@ -236,3 +237,26 @@ def test_linalg_matches_keras() -> None:
         got = getattr(ops, name)(*args)
         want = getattr(KERAS.ops, name)(*args)
         assert_close(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_gammainc_matches_closed_forms_for_integer_shapes():
+    x = np.linspace(0.1, 6.0, 13)
+    closed = {
+        1.0: 1 - np.exp(-x),
+        2.0: 1 - (1 + x) * np.exp(-x),
+        3.0: 1 - (1 + x + x**2 / 2) * np.exp(-x),
+    }
+    for a, expected in closed.items():
+        got = ops.gammainc(np.full_like(x, a), x)
+        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-10, atol=1e-12)
+    # Keras's documented example, and int inputs computing in floatx.
+    np.testing.assert_allclose(
+        ops.gammainc([1.0, 2.0, 3.0], [0.5, 1.0, 2.0]).numpy(),
+        [0.39346936, 0.26424113, 0.3233236],
+        rtol=1e-6,
+    )
+    assert ops.gammainc(np.array([2], "int32"), np.array([1], "int32")).dtype == (
+        torch.float32
+    )
+    symbolic = ops.gammainc(cornu.Input((3,)), cornu.Input((1,)))
+    assert symbolic.shape == (None, 3) and symbolic.dtype == "float32"
