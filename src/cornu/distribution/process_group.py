@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import datetime
 import os
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -121,15 +122,38 @@ def initialize(
         # One GPU per process: bind it before any weight or NCCL buffer exists.
         torch.cuda.set_device(local_rank())
         config.set_device(f"cuda:{local_rank()}")
+    timeout = datetime.timedelta(seconds=timeout_seconds())
     dist.init_process_group(
         backend="nccl" if use_cuda else "gloo",
+        store=_attempt_store(size, this_rank, timeout),
         world_size=size,
         rank=this_rank,
-        timeout=datetime.timedelta(seconds=timeout_seconds()),
+        timeout=timeout,
     )
     atexit.register(shutdown)
     _enable_hooks()
     return True
+
+
+def _attempt_store(size: int, this_rank: int, timeout: datetime.timedelta) -> Any:
+    """Under `torchrun --max-restarts`, a store namespace of its own per attempt.
+
+    The launcher's store outlives a failed attempt; without a prefix, a
+    restarted rank could read the addresses a dead rank published there and
+    fail (or wait) while connecting. None elsewhere: torch's own `env://`.
+    """
+    attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT")
+    if attempt is None:
+        return None
+    agent_store = os.environ.get("TORCHELASTIC_USE_AGENT_STORE") == "True"
+    store = dist.TCPStore(
+        os.environ["MASTER_ADDR"],
+        int(os.environ["MASTER_PORT"]),
+        size,
+        is_master=not agent_store and this_rank == 0,
+        timeout=timeout,
+    )
+    return dist.PrefixStore(f"cornu/attempt_{attempt}", store)
 
 
 def _enable_hooks() -> None:

@@ -24,6 +24,14 @@ again. Averaging gradients that are already equal on every rank (a model the
 user wrapped in DDP) changes nothing, so no update is averaged twice in
 effect. The model the callbacks see is always the user's model.
 
+Under `FullyShardedDataParallel` the model gets FSDP2 `fully_shard` on each
+layer holding weights and on itself at its first call across processes:
+FSDP gathers the weights for each layer's forward and backward and
+reduce-scatters the gradients (averaged equally over ranks); a forward hook
+scales each rank's output gradient by its share of the samples so uneven
+splits still give the single-process step, and `optimizer.apply` then
+updates the local shards without another reduction.
+
 A collective that fails or waits longer than the process-group timeout
 (`CORNU_DIST_TIMEOUT` seconds, see `process_group`) because another rank
 died or hangs raises `DistributedError` naming the step, the rank and the
@@ -149,19 +157,38 @@ def apply_across_processes(optimizer: Any, grads: Any, variables: Any) -> bool:
     return True
 
 
+def _is_permuted_dense(t: torch.Tensor) -> bool:
+    """True for a tensor whose elements fill its memory in some dim order."""
+    if t.is_contiguous():
+        return True
+    strides = t.stride()
+    order = sorted(range(t.dim()), key=lambda d: -strides[d])
+    return t.permute(order).is_contiguous()
+
+
+def _memory_order(t: torch.Tensor) -> torch.Tensor:
+    """`t`'s elements as a 1-D tensor in memory order (a view when dense)."""
+    if t.is_contiguous():
+        return t.view(-1)
+    if _is_permuted_dense(t):
+        return t.as_strided((t.numel(),), (1,))
+    return t.reshape(-1)
+
+
 def _average(grads: list[Any], count: float) -> list[Any]:
     """Gradients averaged over ranks, each weighted by `count` samples."""
     present = [g for g in grads if g is not None]
     if not present:
         return grads
     flat = torch.cat(
-        [g.detach().reshape(-1).float() for g in present]
+        [_memory_order(g.detach()).float() for g in present]
         + [torch.ones(1, device=present[0].device)]
     )
-    flat.mul_(count)
+    if count != 1.0:
+        flat.mul_(count)
     with collective("averaging gradients"):
         dist.all_reduce(flat)
-    flat = flat[:-1] / flat[-1]
+    flat.div_(flat[-1].clone())  # the total count, last
     out: list[Any] = []
     offset = 0
     for g in grads:
@@ -169,7 +196,15 @@ def _average(grads: list[Any], count: float) -> list[Any]:
             out.append(None)
             continue
         n = g.numel()
-        out.append(flat[offset : offset + n].view_as(g).to(g.dtype))
+        part = flat[offset : offset + n]
+        if _is_permuted_dense(g):
+            # The gradient keeps its weight's layout (e.g. a transposed
+            # kernel), without a copy: the optimizer's kernels are fastest
+            # on equal strides.
+            part = part.as_strided(g.shape, g.stride())
+        else:
+            part = part.view(g.shape)
+        out.append(part.to(g.dtype))
         offset += n
     return out
 
