@@ -365,3 +365,31 @@ def test_fused_adam_runs_on_column_major_kernels(monkeypatch: Any) -> None:
     opt.apply(grads, layer.trainable_weights)
     assert calls == [1]
     assert opt._momentums[0].stride() == opt._velocities[0].stride() == (1, 5)
+
+
+def test_fused_adam_on_conv_and_dense_layouts_equals_reference_path() -> None:
+    def run(fused: bool, foreach: bool) -> list[np.ndarray]:
+        cornu.utils.set_random_seed(3)
+        model = cornu.Sequential(
+            [
+                cornu.Input((6, 6, 2)),
+                cornu.layers.Conv2D(4, 3),
+                cornu.layers.Flatten(),
+                cornu.layers.Dense(3),
+            ]
+        )
+        opt = optimizers.Adam(learning_rate=0.05)
+        opt.fused, opt.foreach = fused, foreach
+        x = torch.randn(5, 6, 6, 2, generator=torch.Generator().manual_seed(0))
+        for _ in range(3):
+            model.zero_grad()
+            (model(x) ** 2).sum().backward()
+            weights = model.trainable_weights
+            opt.apply([w.grad for w in weights], weights)
+        assert model.layers[0].kernel.stride() == (3, 1, 9, 18)
+        return [w.numpy() for w in model.trainable_weights]
+
+    reference = run(fused=False, foreach=False)
+    for got in (run(fused=True, foreach=True), run(fused=False, foreach=True)):
+        for a, b in zip(got, reference):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -38,6 +38,17 @@ def _fusable(grads: list[Any], variables: list[Any], dtype: torch.dtype) -> bool
     return True
 
 
+def _contiguous_views(tensors: list[Any]) -> list[Any]:
+    """Each dense tensor with its dims reordered so the view is contiguous."""
+    out = []
+    for t in tensors:
+        if not t.is_contiguous():
+            order = sorted(range(t.dim()), key=lambda d: -t.stride(d))
+            t = t.permute(order)
+        out.append(t)
+    return out
+
+
 def _dense(tensor: torch.Tensor) -> bool:
     """Whether the tensor's elements fill its memory with no gaps or overlaps."""
     if tensor.is_contiguous():
@@ -190,12 +201,17 @@ class Adam(Optimizer):
         t = self._local_step
         kernel_correction = math.sqrt(1 - self.beta_2**t)
         step.fill_(t)
+        # The kernel copies non-contiguous tensors in and out; weight, grad
+        # and slots share one dense layout, so contiguous views of all four
+        # (a transposed Dense kernel's `.t()`) are the same update, copy-free.
         torch._fused_adam_(
-            variables,
-            grads,
-            self._select(self._momentums),
-            self._select(self._velocities),
-            self._select(self._velocity_hats) if self.amsgrad else [],
+            _contiguous_views(variables),
+            _contiguous_views(grads),
+            _contiguous_views(self._select(self._momentums)),
+            _contiguous_views(self._select(self._velocities)),
+            _contiguous_views(self._select(self._velocity_hats))
+            if self.amsgrad
+            else [],
             [step] * len(variables),
             lr=self._alpha(learning_rate) * (1 - self.beta_1**t) / kernel_correction,
             beta1=self.beta_1,

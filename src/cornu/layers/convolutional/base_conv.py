@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from cornu import activations, constraints, initializers, regularizers
 from cornu.core.input_spec import InputSpec
 from cornu.core.layer import Layer
+from cornu.core.variable import store_in_order
 from cornu.layers.convolutional import conv_utils
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
@@ -105,6 +106,10 @@ class BaseConv(Layer):
             constraint=self.kernel_constraint,
             name="kernel",
         )
+        # Held in torch's (out, in, *k) memory order: `_torch_kernel`'s view
+        # is then contiguous, and gradients arrive in the kernel's own layout.
+        n = self.rank
+        store_in_order(self.kernel, (n + 1, n, *range(n)))
         if self.use_bias:
             self.bias = self.add_weight(
                 shape=(self.filters,),
