@@ -15,6 +15,7 @@ from cornu.trainers.data_adapters import (
     pack_x_y_sample_weight,
     unpack_x_y_sample_weight,
 )
+from cornu.utils import bounding_boxes
 from cornu.utils.audio_dataset_utils import audio_dataset_from_directory
 from cornu.utils.backend_utils import (
     clear_session,

@@ -1,10 +1,9 @@
-"""The private base of the augmentations that take Keras's dict inputs.
+"""The private base and helpers of the newer image augmentations.
 
-Besides a tensor of images, these layers accept a dict
+Like every image layer, these accept Keras's dict inputs
 `{"images": ..., "labels": ..., "segmentation_masks": ...,
-"bounding_boxes": {"boxes": ..., "labels": ...}}`, as Keras's image
-augmentations do: one transformation is drawn for the images and applied
-to every entry.
+"bounding_boxes": {"boxes": ..., "labels": ...}}`: one transformation is
+drawn for the images and applied to every entry.
 """
 
 from __future__ import annotations
@@ -73,83 +72,9 @@ def crop_bounds(
 
 
 class BaseAugmentationLayer(BaseRandomImageLayer):
-    """A random image layer that also takes Keras's dict inputs.
+    """The base of the newer augmentations.
 
-    Subclasses implement `get_random_transformation` and `transform_images`;
-    `transform_labels` (default: unchanged), `transform_segmentation_masks`
-    and `transform_bounding_boxes` (default: refused) cover the other keys.
+    Dict inputs and `bounding_box_format` are handled by the shared image
+    base (`BaseImageLayer._transform_data`); this class keeps the helpers
+    above next to the layers that use them.
     """
-
-    def __init__(
-        self,
-        seed: int | None = None,
-        data_format: str | None = None,
-        bounding_box_format: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.bounding_box_format = bounding_box_format
-
-    def call(self, inputs: Any, training: bool | None = True) -> Any:
-        if not isinstance(inputs, dict):
-            return super().call(inputs, training=training)
-        if "images" not in inputs:
-            raise ValueError(
-                f'Layer "{self.name}" ({type(self).__name__}) expects a dict '
-                f'input with an "images" key, received keys {sorted(inputs)}.'
-            )
-        train = training is not False
-        data = {**inputs, "images": self._images(inputs["images"])}
-        transformation = (
-            self.get_random_transformation(data, training=True) if train else None
-        )
-        data["images"] = self.transform_images(
-            data["images"], transformation, training=train
-        )
-        if "labels" in data:
-            data["labels"] = self.transform_labels(
-                torch.as_tensor(data["labels"]), transformation, training=train
-            )
-        if "segmentation_masks" in data:
-            data["segmentation_masks"] = self.transform_segmentation_masks(
-                torch.as_tensor(data["segmentation_masks"]),
-                transformation,
-                training=train,
-            )
-        if "bounding_boxes" in data:
-            if not self.bounding_box_format:
-                raise ValueError(
-                    f'Layer "{self.name}" ({type(self).__name__}) received '
-                    "'bounding_boxes' but no `bounding_box_format`; pass one, "
-                    "e.g. bounding_box_format='xyxy'."
-                )
-            boxes = {k: torch.as_tensor(v) for k, v in data["bounding_boxes"].items()}
-            data["bounding_boxes"] = self.transform_bounding_boxes(
-                boxes, transformation, training=train
-            )
-        return data
-
-    def transform_labels(
-        self, labels: Any, transformation: Any, training: bool = True
-    ) -> Any:
-        return labels
-
-    def transform_segmentation_masks(
-        self, segmentation_masks: Any, transformation: Any, training: bool = True
-    ) -> Any:
-        raise NotImplementedError(
-            f"{type(self).__name__} does not transform segmentation masks yet."
-        )
-
-    def transform_bounding_boxes(
-        self, bounding_boxes: Any, transformation: Any, training: bool = True
-    ) -> Any:
-        raise NotImplementedError(
-            f"{type(self).__name__} does not transform bounding boxes yet."
-        )
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        if self.bounding_box_format is not None:
-            config["bounding_box_format"] = self.bounding_box_format
-        return config

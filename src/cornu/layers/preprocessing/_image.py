@@ -11,6 +11,7 @@ import torch
 from cornu import random
 from cornu.core.layer import Layer
 from cornu.layers.convolutional import conv_utils
+from cornu.utils.bounding_boxes.validation import densify_bounding_boxes
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("nearest", "bilinear")
@@ -42,12 +43,39 @@ def symmetric_factor(
     return values[0], values[1]
 
 
-class BaseImageLayer(Layer):
-    """Holds the data format; accepts one image (rank 3) or a batch (rank 4)."""
+def images_of(data: Any) -> Any:
+    """The images of a Keras dict input, or the input itself."""
+    return data["images"] if isinstance(data, dict) else data
 
-    def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
+
+def image_size(shape: Any, data_format: str) -> tuple[int, int]:
+    """`(height, width)` of an image shape, batched or not."""
+    if data_format == "channels_last":
+        return int(shape[-3]), int(shape[-2])
+    return int(shape[-2]), int(shape[-1])
+
+
+class BaseImageLayer(Layer):
+    """Holds the data format; accepts one image (rank 3) or a batch (rank 4).
+
+    Besides images, every image layer takes Keras's dict inputs
+    `{"images", "labels", "bounding_boxes": {"boxes", "labels"},
+    "segmentation_masks"}`: `_transform_data` applies one transformation to
+    every entry through `transform_images`, `transform_labels` (default:
+    unchanged), `transform_bounding_boxes` and `transform_segmentation_masks`
+    (default: refused). Boxes of one image are given to
+    `transform_bounding_boxes` as a batch of one, as Keras does.
+    """
+
+    def __init__(
+        self,
+        data_format: str | None = None,
+        bounding_box_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.data_format = conv_utils.normalize_data_format(data_format)
+        self.bounding_box_format = bounding_box_format
         # Images may arrive as integers (uint8); `_images` casts them.
         self.autocast = False
 
@@ -67,8 +95,107 @@ class BaseImageLayer(Layer):
             return ndim - 3, ndim - 2
         return ndim - 2, ndim - 1
 
+    def _resized_shape(self, input_shape: Any, height: int, width: int) -> Any:
+        """The output shape of a layer whose images become `(height, width)`;
+        for dict inputs, the images' and masks' shapes change."""
+        if isinstance(input_shape, dict):
+            out = dict(input_shape)
+            for key in ("images", "segmentation_masks"):
+                if key in out:
+                    out[key] = self._resized_shape(out[key], height, width)
+            return out
+        shape = list(input_shape)
+        h_axis, w_axis = self._height_width_axes(len(shape))
+        shape[h_axis], shape[w_axis] = height, width
+        return tuple(shape)
+
+    def _data(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """A shallow copy of a dict input, its images checked and cast."""
+        if "images" not in inputs:
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}) expects a dict '
+                f'input with an "images" key, received keys {sorted(inputs)}.'
+            )
+        return {**inputs, "images": self._images(inputs["images"])}
+
+    def _transform_data(
+        self, data: dict[str, Any], transformation: Any, training: bool
+    ) -> dict[str, Any]:
+        """Applies one transformation to every entry of a dict input."""
+        batched = data["images"].dim() == 4
+        out = dict(data)
+        out["images"] = self.transform_images(
+            data["images"], transformation, training=training
+        )
+        if "bounding_boxes" in data:
+            self._check_box_format()
+            boxes = densify_bounding_boxes(data["bounding_boxes"], is_batched=batched)
+            keys = ("boxes", "labels")
+            if not batched:
+                boxes = {
+                    k: v.unsqueeze(0) if k in keys else v for k, v in boxes.items()
+                }
+            boxes = self.transform_bounding_boxes(
+                boxes, transformation, training=training
+            )
+            if not batched:
+                boxes = {k: v.squeeze(0) if k in keys else v for k, v in boxes.items()}
+            out["bounding_boxes"] = boxes
+        if "labels" in data:
+            out["labels"] = self.transform_labels(
+                torch.as_tensor(data["labels"]), transformation, training=training
+            )
+        if "segmentation_masks" in data:
+            out["segmentation_masks"] = self.transform_segmentation_masks(
+                torch.as_tensor(data["segmentation_masks"]),
+                transformation,
+                training=training,
+            )
+        return out
+
+    @property
+    def _box_format(self) -> str:
+        """`bounding_box_format`, checked to be set."""
+        return self._check_box_format()
+
+    def _check_box_format(self) -> str:
+        if not self.bounding_box_format:
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}) received '
+                "'bounding_boxes' but no `bounding_box_format`; pass one, "
+                "e.g. bounding_box_format='xyxy'."
+            )
+        return self.bounding_box_format
+
+    def transform_images(
+        self, images: Any, transformation: Any, training: bool = True
+    ) -> torch.Tensor:
+        raise NotImplementedError
+
+    def transform_labels(
+        self, labels: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        return labels
+
+    def transform_segmentation_masks(
+        self, segmentation_masks: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        raise NotImplementedError(
+            f"{type(self).__name__} does not transform segmentation masks."
+        )
+
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        raise NotImplementedError(
+            f"{type(self).__name__} does not transform bounding boxes."
+        )
+
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "data_format": self.data_format}
+        config = {**super().get_config(), "data_format": self.data_format}
+        if self.bounding_box_format is not None:
+            config["bounding_box_format"] = self.bounding_box_format
+        return config
 
 
 class BaseRandomImageLayer(BaseImageLayer):
@@ -78,7 +205,8 @@ class BaseRandomImageLayer(BaseImageLayer):
     called directly and in `fit`, and passes images through (cast to the
     compute dtype) in `predict`/`evaluate` or with `training=False`.
     `get_random_transformation` returns the same dictionaries as Keras's, so
-    `transform_images` can be checked against Keras on one draw.
+    `transform_images` (and `transform_bounding_boxes`) can be checked
+    against Keras on one draw.
     """
 
     def __init__(
@@ -88,9 +216,19 @@ class BaseRandomImageLayer(BaseImageLayer):
         self.seed = seed
         self.generator = random.SeedGenerator(seed)
 
-    def call(self, inputs: Any, training: bool | None = True) -> torch.Tensor:
+    def call(self, inputs: Any, training: bool | None = True) -> Any:
+        train = training is not False
+        if isinstance(inputs, dict):
+            data = self._data(inputs)
+            # Drawn from the images alone, which every layer here accepts.
+            transformation = (
+                self.get_random_transformation(data["images"], training=True)
+                if train
+                else None
+            )
+            return self._transform_data(data, transformation, train)
         images = self._images(inputs)
-        if training is False:
+        if not train:
             return images
         transformation = self.get_random_transformation(images, training=True)
         return self.transform_images(images, transformation, training=True)
@@ -98,11 +236,6 @@ class BaseRandomImageLayer(BaseImageLayer):
     def get_random_transformation(
         self, data: Any, training: bool = True, seed: Any = None
     ) -> Any:
-        raise NotImplementedError
-
-    def transform_images(
-        self, images: Any, transformation: Any, training: bool = True
-    ) -> torch.Tensor:
         raise NotImplementedError
 
     def _uniform(self, shape: tuple[int, ...], low: float, high: float, seed: Any):

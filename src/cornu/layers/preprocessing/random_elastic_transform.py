@@ -26,7 +26,10 @@ class RandomElasticTransform(BaseAugmentationLayer):
     range. A distortion `s` is drawn from `scale`'s range for the batch;
     `ops.image.elastic_transform` then runs with
     `alpha = 0.1 * s * max(h, w)` and `sigma = 0.05 * s * min(h, w)`, and the
-    result is clipped to `value_range`.
+    result is clipped to `value_range`. Segmentation masks of dict inputs
+    are deformed with nearest interpolation, along a field of their own
+    (the seed generator moves on, as in Keras); bounding boxes are refused,
+    as Keras does.
 
     Args:
         factor: the probability of deforming: a number `f` in `[0, 1]`
@@ -43,7 +46,8 @@ class RandomElasticTransform(BaseAugmentationLayer):
 
     Call arguments:
         inputs: one image `(h, w, c)`, a batch `(b, h, w, c)`, or a dict
-            with `"images"` and optionally `"labels"` (unchanged).
+            with `"images"` and optionally `"labels"` (unchanged) and
+            `"segmentation_masks"`.
         training: whether to deform (default `True`, as Keras).
 
     Input shape:
@@ -110,6 +114,19 @@ class RandomElasticTransform(BaseAugmentationLayer):
         images = self._images(images)
         if not training or transformation is None:
             return images
+        return self._deform(images, transformation, self.interpolation)
+
+    def transform_segmentation_masks(
+        self, segmentation_masks: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        if not training or transformation is None:
+            return segmentation_masks
+        masks = self._images(segmentation_masks)
+        return self._deform(masks, transformation, "nearest")
+
+    def _deform(
+        self, images: torch.Tensor, transformation: Any, interpolation: str
+    ) -> torch.Tensor:
         h_axis, w_axis = self._height_width_axes(images.dim())
         height, width = images.shape[h_axis], images.shape[w_axis]
         distortion = float(transformation["distortion_factor"])
@@ -117,7 +134,7 @@ class RandomElasticTransform(BaseAugmentationLayer):
             images,
             alpha=max(height, width) * 0.1 * distortion,
             sigma=min(height, width) * 0.05 * distortion,
-            interpolation=self.interpolation,
+            interpolation=interpolation,
             fill_mode=self.fill_mode,
             fill_value=self.fill_value,
             seed=transformation["seed"],

@@ -39,8 +39,8 @@ class RandomErasing(BaseAugmentationLayer):
 
     Call arguments:
         inputs: one image `(h, w, c)`, a batch `(b, h, w, c)`, or a dict
-            with `"images"` and optionally `"labels"` and
-            `"segmentation_masks"` (both unchanged).
+            with `"images"` and optionally `"labels"`, `"bounding_boxes"`
+            and `"segmentation_masks"` (all unchanged).
         training: whether to erase (default `True`, as Keras).
 
     Input shape:
@@ -127,6 +127,11 @@ class RandomErasing(BaseAugmentationLayer):
         erased = torch.where(masks, fill.to(images.dtype), batched)
         out = where_batch(transformation["apply_erasing"], erased, batched)
         return out if images.dim() == 4 else out[0]
+
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        return bounding_boxes
 
     def transform_segmentation_masks(
         self, segmentation_masks: Any, transformation: Any, training: bool = True

@@ -51,8 +51,8 @@ class RandomGaussianBlur(BaseAugmentationLayer):
 
     Call arguments:
         inputs: one image `(h, w, c)`, a batch `(b, h, w, c)`, or a dict
-            with `"images"` and optionally `"labels"` and
-            `"segmentation_masks"` (both unchanged).
+            with `"images"` and optionally `"labels"`, `"bounding_boxes"`
+            and `"segmentation_masks"` (all unchanged).
         training: whether to blur (default `True`, as Keras).
 
     Input shape:
@@ -115,6 +115,11 @@ class RandomGaussianBlur(BaseAugmentationLayer):
         )
         out = where_batch(transformation["should_apply_blur"], blurred, images)
         return out.clamp(*sorted(self.value_range)).to(images.dtype)
+
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        return bounding_boxes
 
     def transform_segmentation_masks(
         self, segmentation_masks: Any, transformation: Any, training: bool = True

@@ -13,8 +13,9 @@ from cornu.layers.preprocessing._augment import (
     unit_range,
     where_batch,
 )
-from cornu.layers.preprocessing._image import INTERPOLATIONS, check_choice
+from cornu.layers.preprocessing._image import INTERPOLATIONS, check_choice, image_size
 from cornu.ops import image as image_ops
+from cornu.utils.bounding_boxes import clip_to_image_size, convert_format
 
 
 class RandomPerspective(BaseAugmentationLayer):
@@ -24,7 +25,9 @@ class RandomPerspective(BaseAugmentationLayer):
     range. The four corners `(0, 0)`, `(w - 1, 0)`, `(0, h - 1)`,
     `(w - 1, h - 1)` move to `corner * (1 + d)`, each coordinate's `d`
     drawn uniformly from `[-scale / 2, scale / 2]`; pixels from outside the
-    input take `fill_value`.
+    input take `fill_value`. Bounding boxes become the box around their
+    warped corners, clipped to the image, and are returned in `"xyxy"`
+    whatever `bounding_box_format` is, as Keras does.
 
     Args:
         factor: the probability of warping: a number `f` in `[0, 1]` (drawn
@@ -34,11 +37,14 @@ class RandomPerspective(BaseAugmentationLayer):
         fill_value: the value outside the input.
         seed: an int for reproducible draws.
         data_format: `"channels_last"` (default) or `"channels_first"`.
+        bounding_box_format: the format of the boxes of dict inputs (e.g.
+            `"xyxy"`).
 
     Call arguments:
         inputs: one image `(h, w, c)`, a batch `(b, h, w, c)`, or a dict
-            with `"images"` and optionally `"labels"` (unchanged) and
-            `"segmentation_masks"` (warped with nearest interpolation).
+            with `"images"` and optionally `"labels"` (unchanged),
+            `"bounding_boxes"` and `"segmentation_masks"` (warped with
+            nearest interpolation).
         training: whether to warp (default `True`, as Keras).
 
     Input shape:
@@ -62,9 +68,15 @@ class RandomPerspective(BaseAugmentationLayer):
         fill_value: float = 0.0,
         seed: int | None = None,
         data_format: str | None = None,
+        bounding_box_format: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        super().__init__(
+            seed=seed,
+            data_format=data_format,
+            bounding_box_format=bounding_box_format,
+            **kwargs,
+        )
         self.factor = unit_range("RandomPerspective", "factor", factor)
         if not (
             isinstance(scale, numbers.Real)
@@ -123,6 +135,36 @@ class RandomPerspective(BaseAugmentationLayer):
         if not training or transformation is None:
             return segmentation_masks
         return self._warp(segmentation_masks, transformation, "nearest")
+
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = image_size(transformation["input_shape"], self.data_format)
+        fmt = self._box_format
+        out = convert_format(bounding_boxes, fmt, "xyxy", height, width)
+        boxes = out["boxes"]  # (b, n, 4)
+        start = torch.as_tensor(transformation["start_points"]).to(boxes)
+        end = torch.as_tensor(transformation["end_points"]).to(boxes)
+        # The sampling map takes output points to input points; boxes go
+        # the other way, through its inverse.
+        sampling = image_ops._homography(start.reshape(-1, 4, 2), end.reshape(-1, 4, 2))
+        matrix = torch.cat([sampling, torch.ones_like(sampling[:, :1])], dim=1)
+        forward = torch.linalg.inv(matrix.reshape(-1, 3, 3))  # (b, 3, 3)
+        x1, y1, x2, y2 = boxes.unbind(-1)
+        xs = torch.stack([x1, x2, x1, x2], dim=-1)  # (b, n, 4) corners
+        ys = torch.stack([y1, y2, y2, y1], dim=-1)
+        points = torch.stack([xs, ys, torch.ones_like(xs)], dim=-1)  # (b, n, 4, 3)
+        moved = torch.einsum("bij,bnkj->bnki", forward, points)
+        new_x, new_y = moved[..., 0] / moved[..., 2], moved[..., 1] / moved[..., 2]
+        warped = torch.stack(
+            [new_x.amin(-1), new_y.amin(-1), new_x.amax(-1), new_y.amax(-1)], dim=-1
+        )
+        apply = torch.as_tensor(transformation["apply_perspective"])
+        apply = apply.to(boxes.device).reshape(-1, 1, 1)
+        out["boxes"] = torch.where(apply, warped, boxes)
+        return clip_to_image_size(out, height, width, "xyxy")
 
     def _warp(
         self, images: torch.Tensor, transformation: Any, interpolation: str

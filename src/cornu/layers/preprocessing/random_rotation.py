@@ -11,10 +11,16 @@ from cornu.layers.preprocessing._image import (
     INTERPOLATIONS,
     BaseRandomImageLayer,
     check_choice,
+    images_of,
     rotation_transforms,
     symmetric_factor,
 )
 from cornu.ops import image as image_ops
+from cornu.utils.bounding_boxes import (
+    affine_transform,
+    clip_to_image_size,
+    convert_format,
+)
 
 
 class RandomRotation(BaseRandomImageLayer):
@@ -23,6 +29,9 @@ class RandomRotation(BaseRandomImageLayer):
     The angle is drawn uniformly from `factor * 360` degrees (a number `f`
     means `[-f, f]`, a pair `(lo, hi)` that range); positive angles turn
     counter-clockwise. Pixels from outside the input follow `fill_mode`.
+    Bounding boxes become the box around their rotated corners, clipped to
+    the image; as Keras does, the boxes are read as `"xyxy"` whatever
+    `bounding_box_format` says, and returned in `bounding_box_format`.
 
     Args:
         factor: a number or a pair in `[-1, 1]`: the fraction of a full turn.
@@ -31,9 +40,13 @@ class RandomRotation(BaseRandomImageLayer):
         seed: an int for reproducible draws.
         fill_value: the value outside the input with `"constant"`.
         data_format: `"channels_last"` (default) or `"channels_first"`.
+        bounding_box_format: the format of the boxes of dict inputs (e.g.
+            `"xyxy"`).
 
     Call arguments:
-        inputs: one image `(h, w, c)` or a batch `(b, h, w, c)`.
+        inputs: one image `(h, w, c)`, a batch `(b, h, w, c)`, or a dict
+            with `"images"` and optionally `"labels"`, `"bounding_boxes"`
+            and `"segmentation_masks"` (warped with nearest interpolation).
         training: whether to rotate (default `True`, as Keras).
 
     Input shape:
@@ -57,9 +70,15 @@ class RandomRotation(BaseRandomImageLayer):
         seed: int | None = None,
         fill_value: float = 0.0,
         data_format: str | None = None,
+        bounding_box_format: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        super().__init__(
+            seed=seed,
+            data_format=data_format,
+            bounding_box_format=bounding_box_format,
+            **kwargs,
+        )
         self.factor = symmetric_factor("RandomRotation", "factor", factor)
         self.fill_mode = check_choice(
             "RandomRotation", "fill_mode", fill_mode, FILL_MODES
@@ -74,7 +93,7 @@ class RandomRotation(BaseRandomImageLayer):
     ) -> Any:
         if not training:
             return None
-        shape = tuple(data.shape)
+        shape = tuple(images_of(data).shape)
         h_axis, w_axis = self._height_width_axes(len(shape))
         height, width = shape[h_axis], shape[w_axis]
         batch = shape[0] if len(shape) == 4 else 1
@@ -96,13 +115,47 @@ class RandomRotation(BaseRandomImageLayer):
         images = self._images(images)
         if not training or transformation is None:
             return images
+        return self._rotate(images, transformation, self.interpolation)
+
+    def transform_segmentation_masks(
+        self, segmentation_masks: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        if not training or transformation is None:
+            return segmentation_masks
+        return self._rotate(segmentation_masks, transformation, "nearest")
+
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        if not training or transformation is None:
+            return bounding_boxes
+        height = transformation["image_height"]
+        width = transformation["image_width"]
+        angle = torch.as_tensor(transformation["angle"])
+        zeros, ones = torch.zeros_like(angle), torch.ones_like(angle)
+        boxes = affine_transform(
+            bounding_boxes["boxes"], angle, zeros, zeros, ones, zeros, zeros,
+            height=height, width=width,
+        )  # fmt: skip
+        out = {**bounding_boxes, "boxes": boxes}
+        out = clip_to_image_size(out, height, width, "xyxy")
+        return convert_format(out, "xyxy", self._box_format, height, width)
+
+    def _rotate(
+        self, images: torch.Tensor, transformation: Any, interpolation: str
+    ) -> torch.Tensor:
+        images = torch.as_tensor(images)
         matrix = torch.as_tensor(
             transformation["rotation_matrix"], device=images.device
         )
+        if images.dim() == 3 and matrix.dim() == 2:
+            matrix = matrix[0]
+        elif images.dim() == 4 and matrix.dim() == 1:
+            matrix = matrix[None]
         return image_ops.affine_transform(
             images,
             matrix,
-            interpolation=self.interpolation,
+            interpolation=interpolation,
             fill_mode=self.fill_mode,
             fill_value=self.fill_value,
             data_format=self.data_format,

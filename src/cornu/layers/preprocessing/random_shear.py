@@ -7,8 +7,14 @@ from typing import Any
 import torch
 
 from cornu.layers.preprocessing._augment import BaseAugmentationLayer
-from cornu.layers.preprocessing._image import FILL_MODES, INTERPOLATIONS, check_choice
+from cornu.layers.preprocessing._image import (
+    FILL_MODES,
+    INTERPOLATIONS,
+    check_choice,
+    image_size,
+)
 from cornu.ops import image as image_ops
+from cornu.utils.bounding_boxes import clip_to_image_size, convert_format
 
 
 def _shear_range(name: str, factor: Any) -> tuple[float, float]:
@@ -48,7 +54,9 @@ class RandomShear(BaseAugmentationLayer):
     Each image draws `sx` from `x_factor`'s range and `sy` from
     `y_factor`'s, and with probability 1/2 both change sign; an output pixel
     `(x, y)` then reads the input at `(x + sx * y, y + sy * x)`. Pixels from
-    outside the input follow `fill_mode`.
+    outside the input follow `fill_mode`. Bounding boxes move their corners
+    as Keras moves them (in relative coordinates) and are clipped to the
+    image.
 
     Args:
         x_factor: a number `f` in `[0, 1]` (range `[-f, f]`) or a pair
@@ -60,11 +68,14 @@ class RandomShear(BaseAugmentationLayer):
         fill_value: the value outside the input with `"constant"`.
         data_format: `"channels_last"` (default) or `"channels_first"`.
         seed: an int for reproducible draws.
+        bounding_box_format: the format of the boxes of dict inputs (e.g.
+            `"xyxy"`).
 
     Call arguments:
         inputs: one image `(h, w, c)`, a batch `(b, h, w, c)`, or a dict
-            with `"images"` and optionally `"labels"` (unchanged) and
-            `"segmentation_masks"` (sheared with nearest interpolation).
+            with `"images"` and optionally `"labels"` (unchanged),
+            `"bounding_boxes"` and `"segmentation_masks"` (sheared with
+            nearest interpolation).
         training: whether to shear (default `True`, as Keras).
 
     Input shape:
@@ -89,9 +100,15 @@ class RandomShear(BaseAugmentationLayer):
         fill_value: float = 0.0,
         data_format: str | None = None,
         seed: int | None = None,
+        bounding_box_format: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        super().__init__(
+            seed=seed,
+            data_format=data_format,
+            bounding_box_format=bounding_box_format,
+            **kwargs,
+        )
         self.x_factor = _shear_range("x_factor", x_factor)
         self.y_factor = _shear_range("y_factor", y_factor)
         self.fill_mode = check_choice("RandomShear", "fill_mode", fill_mode, FILL_MODES)
@@ -130,6 +147,31 @@ class RandomShear(BaseAugmentationLayer):
         if not training or transformation is None:
             return segmentation_masks
         return self._shear(segmentation_masks, transformation, "nearest")
+
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = image_size(transformation["input_shape"], self.data_format)
+        fmt, dtype = self._box_format, self.compute_dtype
+        out = convert_format(bounding_boxes, fmt, "rel_xyxy", height, width, dtype)
+        boxes = out["boxes"]
+        shear = torch.as_tensor(transformation["shear_factor"]).to(boxes)
+        sx, sy = shear[:, 0:1], shear[:, 1:2]  # (b, 1)
+        x1, y1, x2, y2 = boxes.unbind(-1)  # (b, n)
+        # Keras's corner choice; y uses the already moved x values.
+        x1, x2 = (
+            torch.where(sx < 0, x1 - sx * y1, x1 - sx * y2),
+            torch.where(sx < 0, x2 - sx * y2, x2 - sx * y1),
+        )
+        y1, y2 = (
+            torch.where(sy > 0, y1 - sy * x2, y1 - sy * x1),
+            torch.where(sy > 0, y2 - sy * x1, y2 - sy * x2),
+        )
+        out["boxes"] = torch.stack([x1, y1, x2, y2], dim=-1)
+        out = clip_to_image_size(out, height, width, "rel_xyxy")
+        return convert_format(out, "rel_xyxy", fmt, height, width, dtype)
 
     def _shear(
         self, images: torch.Tensor, transformation: Any, interpolation: str

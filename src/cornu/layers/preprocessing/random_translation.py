@@ -11,9 +11,12 @@ from cornu.layers.preprocessing._image import (
     INTERPOLATIONS,
     BaseRandomImageLayer,
     check_choice,
+    image_size,
+    images_of,
     symmetric_factor,
 )
 from cornu.ops import image as image_ops
+from cornu.utils.bounding_boxes import clip_to_image_size, convert_format
 
 
 def translation_transforms(translations: torch.Tensor) -> torch.Tensor:
@@ -29,7 +32,8 @@ class RandomTranslation(BaseRandomImageLayer):
 
     The shifts are drawn uniformly from the factors' ranges, times the image
     height (resp. width); positive values move the content down (resp.
-    right).
+    right). Bounding boxes move with the content and are clipped to the
+    image.
 
     Args:
         height_factor: a number `f` (range `[-f, f]`) or a pair, in `[-1, 1]`.
@@ -39,9 +43,13 @@ class RandomTranslation(BaseRandomImageLayer):
         seed: an int for reproducible draws.
         fill_value: the value outside the input with `"constant"`.
         data_format: `"channels_last"` (default) or `"channels_first"`.
+        bounding_box_format: the format of the boxes of dict inputs (e.g.
+            `"xyxy"`).
 
     Call arguments:
-        inputs: one image `(h, w, c)` or a batch `(b, h, w, c)`.
+        inputs: one image `(h, w, c)`, a batch `(b, h, w, c)`, or a dict
+            with `"images"` and optionally `"labels"`, `"bounding_boxes"`
+            and `"segmentation_masks"` (warped with nearest interpolation).
         training: whether to shift (default `True`, as Keras).
 
     Input shape:
@@ -67,9 +75,15 @@ class RandomTranslation(BaseRandomImageLayer):
         seed: int | None = None,
         fill_value: float = 0.0,
         data_format: str | None = None,
+        bounding_box_format: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        super().__init__(
+            seed=seed,
+            data_format=data_format,
+            bounding_box_format=bounding_box_format,
+            **kwargs,
+        )
         self.height_factor = height_factor
         self.width_factor = width_factor
         self._height_range = symmetric_factor(
@@ -91,7 +105,7 @@ class RandomTranslation(BaseRandomImageLayer):
     ) -> Any:
         if not training:
             return None
-        shape = tuple(data.shape)
+        shape = tuple(images_of(data).shape)
         batch = shape[0] if len(shape) == 4 else 1
         h_axis, w_axis = self._height_width_axes(len(shape))
         # Drawn height first, as Keras, so one seed gives Keras's draws.
@@ -106,6 +120,35 @@ class RandomTranslation(BaseRandomImageLayer):
         images = self._images(images)
         if not training or transformation is None:
             return images
+        return self._translate(images, transformation, self.interpolation)
+
+    def transform_segmentation_masks(
+        self, segmentation_masks: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        if not training or transformation is None:
+            return segmentation_masks
+        masks = torch.as_tensor(segmentation_masks)
+        return self._translate(masks, transformation, "nearest")
+
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = image_size(transformation["input_shape"], self.data_format)
+        fmt = self._box_format
+        out = convert_format(bounding_boxes, fmt, "xyxy", height, width)
+        boxes = out["boxes"]
+        shift = torch.as_tensor(transformation["translations"]).to(boxes)
+        dx, dy = shift[:, 0:1, None], shift[:, 1:2, None]  # (b, 1, 1)
+        x1, y1, x2, y2 = boxes.split(1, dim=-1)
+        boxes = torch.cat([x1 + dx, y1 + dy, x2 + dx, y2 + dy], dim=-1)
+        out = clip_to_image_size({**out, "boxes": boxes}, height, width, "xyxy")
+        return convert_format(out, "xyxy", fmt, height, width)
+
+    def _translate(
+        self, images: torch.Tensor, transformation: Any, interpolation: str
+    ) -> torch.Tensor:
         translations = torch.as_tensor(
             transformation["translations"], device=images.device
         ).float()
@@ -113,7 +156,7 @@ class RandomTranslation(BaseRandomImageLayer):
         return image_ops.affine_transform(
             images,
             matrix if images.dim() == 4 else matrix[0],
-            interpolation=self.interpolation,
+            interpolation=interpolation,
             fill_mode=self.fill_mode,
             fill_value=self.fill_value,
             data_format=self.data_format,

@@ -11,10 +11,13 @@ from cornu.layers.preprocessing._image import (
     INTERPOLATIONS,
     BaseRandomImageLayer,
     check_choice,
+    image_size,
+    images_of,
     symmetric_factor,
     zoom_transforms,
 )
 from cornu.ops import image as image_ops
+from cornu.utils.bounding_boxes import clip_to_image_size, convert_format
 
 
 def _zoom_range(name: str, factor: Any) -> tuple[float, float]:
@@ -34,6 +37,8 @@ class RandomZoom(BaseRandomImageLayer):
     centre, `f` drawn uniformly from the factor's range: positive factors
     zoom out (the image shrinks), negative ones zoom in. Without
     `width_factor` both axes share the draw (the aspect ratio is kept).
+    Bounding boxes are clipped to the part of the input still visible and
+    scaled with it, as Keras does.
 
     Args:
         height_factor: a number `f` (range `[-f, f]`) or a pair, in `(-1, 1]`.
@@ -43,9 +48,13 @@ class RandomZoom(BaseRandomImageLayer):
         seed: an int for reproducible draws.
         fill_value: the value outside the input with `"constant"`.
         data_format: `"channels_last"` (default) or `"channels_first"`.
+        bounding_box_format: the format of the boxes of dict inputs (e.g.
+            `"xyxy"`).
 
     Call arguments:
-        inputs: one image `(h, w, c)` or a batch `(b, h, w, c)`.
+        inputs: one image `(h, w, c)`, a batch `(b, h, w, c)`, or a dict
+            with `"images"` and optionally `"labels"`, `"bounding_boxes"`
+            and `"segmentation_masks"` (warped with nearest interpolation).
         training: whether to zoom (default `True`, as Keras).
 
     Input shape:
@@ -70,9 +79,15 @@ class RandomZoom(BaseRandomImageLayer):
         seed: int | None = None,
         fill_value: float = 0.0,
         data_format: str | None = None,
+        bounding_box_format: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        super().__init__(
+            seed=seed,
+            data_format=data_format,
+            bounding_box_format=bounding_box_format,
+            **kwargs,
+        )
         self.height_factor = height_factor
         self.width_factor = width_factor
         self._height_range = _zoom_range("height_factor", height_factor)
@@ -90,7 +105,7 @@ class RandomZoom(BaseRandomImageLayer):
     ) -> Any:
         if not training:
             return None
-        shape = tuple(data.shape)
+        shape = tuple(images_of(data).shape)
         draw_shape = (shape[0], 1) if len(shape) == 4 else (1, 1)
         lo, hi = self._height_range
         height_zoom = self._uniform(draw_shape, 1.0 + lo, 1.0 + hi, seed)
@@ -111,6 +126,53 @@ class RandomZoom(BaseRandomImageLayer):
         images = self._images(images)
         if not training or transformation is None:
             return images
+        return self._zoom(images, transformation, self.interpolation)
+
+    def transform_segmentation_masks(
+        self, segmentation_masks: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        if not training or transformation is None:
+            return segmentation_masks
+        return self._zoom(
+            torch.as_tensor(segmentation_masks), transformation, "nearest"
+        )
+
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = image_size(transformation["input_shape"], self.data_format)
+        out = convert_format(bounding_boxes, self._box_format, "xyxy", height, width)
+        boxes = out["boxes"]
+        matrix = zoom_transforms(
+            torch.as_tensor(transformation["width_zoom"]).float(),
+            torch.as_tensor(transformation["height_zoom"]).float(),
+            height,
+            width,
+        ).to(boxes.device)
+        # The visible window of the input: where the output's corners read.
+        zx, zy = matrix[:, 0:1, None], matrix[:, 4:5, None]  # (b, 1, 1)
+        x0, y0 = matrix[:, 2:3, None], matrix[:, 5:6, None]
+        x1, y1 = zx * width + x0, zy * height + y0
+        bx1, by1, bx2, by2 = boxes.split(1, dim=-1)
+        boxes = torch.cat(
+            [
+                bx1.clamp(x0, x1) - x0,
+                by1.clamp(y0, y1) - y0,
+                bx2.clamp(x0, x1) - x0,
+                by2.clamp(y0, y1) - y0,
+            ],
+            dim=-1,
+        )
+        out = {**out, "boxes": boxes}
+        out = convert_format(out, "xyxy", "rel_xyxy", y1 - y0, x1 - x0)
+        out = clip_to_image_size(out, bounding_box_format="rel_xyxy")
+        return convert_format(out, "rel_xyxy", self._box_format, height, width)
+
+    def _zoom(
+        self, images: torch.Tensor, transformation: Any, interpolation: str
+    ) -> torch.Tensor:
         h_axis, w_axis = self._height_width_axes(images.dim())
         matrix = zoom_transforms(
             torch.as_tensor(transformation["width_zoom"], device=images.device).float(),
@@ -123,7 +185,7 @@ class RandomZoom(BaseRandomImageLayer):
         return image_ops.affine_transform(
             images,
             matrix if images.dim() == 4 else matrix[0],
-            interpolation=self.interpolation,
+            interpolation=interpolation,
             fill_mode=self.fill_mode,
             fill_value=self.fill_value,
             data_format=self.data_format,
