@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from cornu import config, tree
-from cornu.core.keras_tensor import KerasTensor, any_symbolic
+from cornu.core.keras_tensor import _PLAIN, KerasTensor, any_symbolic
 from cornu.core.operation import (
     OPERATION_CLASSES,
     OPS_BY_CLASS_NAME,
@@ -35,6 +35,16 @@ def keras_op(class_name: str) -> Callable[[F], F]:
     def deco(fn: F) -> F:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            # The hot path, inlined: tensors and Python scalars only.
+            for a in args:
+                if type(a) not in _PLAIN:
+                    break
+            else:
+                for v in kwargs.values():
+                    if type(v) not in _PLAIN:
+                        break
+                else:
+                    return fn(*args, **kwargs)
             if any_symbolic(args, kwargs):
                 return symbolic_op(fn, class_name, args, kwargs)
             return fn(*args, **kwargs)
