@@ -254,6 +254,63 @@ class BaseRandomImageLayer(BaseImageLayer):
         return {**super().get_config(), "seed": self.seed}
 
 
+class BaseAffineImageLayer(BaseRandomImageLayer):
+    """A geometric augmentation: one projective matrix per image.
+
+    A subclass draws its transformation and turns it into Keras's 8-number
+    matrices in `_matrix`; images are resampled with the layer's
+    `interpolation`, segmentation masks with `"nearest"`, both filled as
+    `fill_mode`/`fill_value` say.
+    """
+
+    fill_mode: str
+    fill_value: float
+    interpolation: str
+
+    def _matrix(self, transformation: Any, images: torch.Tensor) -> torch.Tensor:
+        """`(batch, 8)` matrices mapping output pixels to input pixels."""
+        raise NotImplementedError
+
+    def _warp(
+        self, images: torch.Tensor, transformation: Any, interpolation: str
+    ) -> torch.Tensor:
+        from cornu.ops import image as image_ops
+
+        matrix = self._matrix(transformation, images)
+        return image_ops.affine_transform(
+            images,
+            matrix if images.dim() == 4 else matrix[0],
+            interpolation=interpolation,
+            fill_mode=self.fill_mode,
+            fill_value=self.fill_value,
+            data_format=self.data_format,
+        )
+
+    def transform_images(
+        self, images: Any, transformation: Any, training: bool = True
+    ) -> torch.Tensor:
+        images = self._images(images)
+        if not training or transformation is None:
+            return images
+        return self._warp(images, transformation, self.interpolation)
+
+    def transform_segmentation_masks(
+        self, segmentation_masks: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        if not training or transformation is None:
+            return segmentation_masks
+        masks = torch.as_tensor(segmentation_masks)
+        return self._warp(masks, transformation, "nearest")
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "fill_mode": self.fill_mode,
+            "interpolation": self.interpolation,
+            "fill_value": self.fill_value,
+        }
+
+
 def rotation_transforms(angle: torch.Tensor, height: int, width: int) -> torch.Tensor:
     """`(batch, 8)` projective transforms rotating by `angle` degrees about
     the image centre (output pixel -> input pixel, Keras's convention)."""

@@ -6,14 +6,13 @@ from typing import Any
 
 import torch
 
-from cornu.layers.preprocessing._augment import BaseAugmentationLayer
 from cornu.layers.preprocessing._image import (
     FILL_MODES,
     INTERPOLATIONS,
+    BaseAffineImageLayer,
     check_choice,
     image_size,
 )
-from cornu.ops import image as image_ops
 from cornu.utils.bounding_boxes import clip_to_image_size, convert_format
 
 
@@ -48,7 +47,7 @@ def shear_transforms(shear: torch.Tensor) -> torch.Tensor:
     return torch.stack([ones, sx, zeros, sy, ones, zeros, zeros, zeros], dim=1)
 
 
-class RandomShear(BaseAugmentationLayer):
+class RandomShear(BaseAffineImageLayer):
     """Shears each image along the x and y axes by random amounts.
 
     Each image draws `sx` from `x_factor`'s range and `sy` from
@@ -133,21 +132,6 @@ class RandomShear(BaseAugmentationLayer):
         shear = torch.cat([shear_x, shear_y], dim=1) * sign
         return {"shear_factor": shear, "input_shape": shape}
 
-    def transform_images(
-        self, images: Any, transformation: Any, training: bool = True
-    ) -> torch.Tensor:
-        images = self._images(images)
-        if not training or transformation is None:
-            return images
-        return self._shear(images, transformation, self.interpolation)
-
-    def transform_segmentation_masks(
-        self, segmentation_masks: Any, transformation: Any, training: bool = True
-    ) -> Any:
-        if not training or transformation is None:
-            return segmentation_masks
-        return self._shear(segmentation_masks, transformation, "nearest")
-
     def transform_bounding_boxes(
         self, bounding_boxes: Any, transformation: Any, training: bool = True
     ) -> Any:
@@ -173,26 +157,13 @@ class RandomShear(BaseAugmentationLayer):
         out = clip_to_image_size(out, height, width, "rel_xyxy")
         return convert_format(out, "rel_xyxy", fmt, height, width, dtype)
 
-    def _shear(
-        self, images: torch.Tensor, transformation: Any, interpolation: str
-    ) -> torch.Tensor:
+    def _matrix(self, transformation: Any, images: torch.Tensor) -> torch.Tensor:
         shear = torch.as_tensor(transformation["shear_factor"], device=images.device)
-        matrix = shear_transforms(shear.float())  # (batch, 8)
-        return image_ops.affine_transform(
-            images,
-            matrix if images.dim() == 4 else matrix[0],
-            interpolation=interpolation,
-            fill_mode=self.fill_mode,
-            fill_value=self.fill_value,
-            data_format=self.data_format,
-        )
+        return shear_transforms(shear.float())  # (batch, 8)
 
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
             "x_factor": self.x_factor,
             "y_factor": self.y_factor,
-            "fill_mode": self.fill_mode,
-            "interpolation": self.interpolation,
-            "fill_value": self.fill_value,
         }

@@ -9,13 +9,12 @@ import torch
 from cornu.layers.preprocessing._image import (
     FILL_MODES,
     INTERPOLATIONS,
-    BaseRandomImageLayer,
+    BaseAffineImageLayer,
     check_choice,
     image_size,
     images_of,
     symmetric_factor,
 )
-from cornu.ops import image as image_ops
 from cornu.utils.bounding_boxes import clip_to_image_size, convert_format
 
 
@@ -27,7 +26,7 @@ def translation_transforms(translations: torch.Tensor) -> torch.Tensor:
     return torch.stack([ones, zeros, -dx, zeros, ones, -dy, zeros, zeros], dim=1)
 
 
-class RandomTranslation(BaseRandomImageLayer):
+class RandomTranslation(BaseAffineImageLayer):
     """Shifts each image by a random fraction of its height and width.
 
     The shifts are drawn uniformly from the factors' ranges, times the image
@@ -114,22 +113,6 @@ class RandomTranslation(BaseRandomImageLayer):
         translations = torch.cat([dx, dy], dim=1).float()  # (batch, 2)
         return {"translations": translations, "input_shape": shape}
 
-    def transform_images(
-        self, images: Any, transformation: Any, training: bool = True
-    ) -> torch.Tensor:
-        images = self._images(images)
-        if not training or transformation is None:
-            return images
-        return self._translate(images, transformation, self.interpolation)
-
-    def transform_segmentation_masks(
-        self, segmentation_masks: Any, transformation: Any, training: bool = True
-    ) -> Any:
-        if not training or transformation is None:
-            return segmentation_masks
-        masks = torch.as_tensor(segmentation_masks)
-        return self._translate(masks, transformation, "nearest")
-
     def transform_bounding_boxes(
         self, bounding_boxes: Any, transformation: Any, training: bool = True
     ) -> Any:
@@ -146,28 +129,15 @@ class RandomTranslation(BaseRandomImageLayer):
         out = clip_to_image_size({**out, "boxes": boxes}, height, width, "xyxy")
         return convert_format(out, "xyxy", fmt, height, width)
 
-    def _translate(
-        self, images: torch.Tensor, transformation: Any, interpolation: str
-    ) -> torch.Tensor:
+    def _matrix(self, transformation: Any, images: torch.Tensor) -> torch.Tensor:
         translations = torch.as_tensor(
             transformation["translations"], device=images.device
         ).float()
-        matrix = translation_transforms(translations)
-        return image_ops.affine_transform(
-            images,
-            matrix if images.dim() == 4 else matrix[0],
-            interpolation=interpolation,
-            fill_mode=self.fill_mode,
-            fill_value=self.fill_value,
-            data_format=self.data_format,
-        )
+        return translation_transforms(translations)
 
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
             "height_factor": self.height_factor,
             "width_factor": self.width_factor,
-            "fill_mode": self.fill_mode,
-            "interpolation": self.interpolation,
-            "fill_value": self.fill_value,
         }

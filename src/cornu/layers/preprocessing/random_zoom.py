@@ -9,14 +9,13 @@ import torch
 from cornu.layers.preprocessing._image import (
     FILL_MODES,
     INTERPOLATIONS,
-    BaseRandomImageLayer,
+    BaseAffineImageLayer,
     check_choice,
     image_size,
     images_of,
     symmetric_factor,
     zoom_transforms,
 )
-from cornu.ops import image as image_ops
 from cornu.utils.bounding_boxes import clip_to_image_size, convert_format
 
 
@@ -30,7 +29,7 @@ def _zoom_range(name: str, factor: Any) -> tuple[float, float]:
     return lower, upper
 
 
-class RandomZoom(BaseRandomImageLayer):
+class RandomZoom(BaseAffineImageLayer):
     """Zooms each image about its centre by a random factor.
 
     An output pixel reads the input at `1 + f` times its offset from the
@@ -120,23 +119,6 @@ class RandomZoom(BaseRandomImageLayer):
             "input_shape": shape,
         }
 
-    def transform_images(
-        self, images: Any, transformation: Any, training: bool = True
-    ) -> torch.Tensor:
-        images = self._images(images)
-        if not training or transformation is None:
-            return images
-        return self._zoom(images, transformation, self.interpolation)
-
-    def transform_segmentation_masks(
-        self, segmentation_masks: Any, transformation: Any, training: bool = True
-    ) -> Any:
-        if not training or transformation is None:
-            return segmentation_masks
-        return self._zoom(
-            torch.as_tensor(segmentation_masks), transformation, "nearest"
-        )
-
     def transform_bounding_boxes(
         self, bounding_boxes: Any, transformation: Any, training: bool = True
     ) -> Any:
@@ -170,11 +152,9 @@ class RandomZoom(BaseRandomImageLayer):
         out = clip_to_image_size(out, bounding_box_format="rel_xyxy")
         return convert_format(out, "rel_xyxy", self._box_format, height, width)
 
-    def _zoom(
-        self, images: torch.Tensor, transformation: Any, interpolation: str
-    ) -> torch.Tensor:
+    def _matrix(self, transformation: Any, images: torch.Tensor) -> torch.Tensor:
         h_axis, w_axis = self._height_width_axes(images.dim())
-        matrix = zoom_transforms(
+        return zoom_transforms(
             torch.as_tensor(transformation["width_zoom"], device=images.device).float(),
             torch.as_tensor(
                 transformation["height_zoom"], device=images.device
@@ -182,21 +162,10 @@ class RandomZoom(BaseRandomImageLayer):
             images.shape[h_axis],
             images.shape[w_axis],
         )
-        return image_ops.affine_transform(
-            images,
-            matrix if images.dim() == 4 else matrix[0],
-            interpolation=interpolation,
-            fill_mode=self.fill_mode,
-            fill_value=self.fill_value,
-            data_format=self.data_format,
-        )
 
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
             "height_factor": self.height_factor,
             "width_factor": self.width_factor,
-            "fill_mode": self.fill_mode,
-            "interpolation": self.interpolation,
-            "fill_value": self.fill_value,
         }
