@@ -85,16 +85,40 @@ def batch_size(data: Any) -> int:
     return 1 if len(shape) == 3 else int(shape[0])
 
 
-class BaseColorLayer(BaseRandomImageLayer):
+class KeepsBoxesAndMasks:
+    """For layers that change pixel values only: the bounding boxes and
+    segmentation masks of dict inputs pass through unchanged, as Keras's
+    colour layers return them (its RandomGrayscale and CLAHE refuse dict
+    inputs with them; every colour layer here accepts them)."""
+
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        return bounding_boxes
+
+    def transform_segmentation_masks(
+        self, segmentation_masks: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        return segmentation_masks
+
+
+class BaseColorLayer(KeepsBoxesAndMasks, BaseRandomImageLayer):
     """A colour or intensity augmentation applied to a batch at once.
 
     Subclasses write `_transform(images, transformation)` for a batch
     `(b, h, w, c)` (or `(b, c, h, w)`); one image is treated as a batch of
     one, as Keras does. `_draws` is False for the deterministic layers, whose
-    transformation is always `None`.
+    transformation is always `None`. Dict inputs keep their boxes and masks.
     """
 
     _draws = True
+
+    def _apply_always(self, inputs: Any) -> Any:
+        """The call of the deterministic layers that apply whatever
+        `training` says, on images or on dict inputs."""
+        if isinstance(inputs, dict):
+            return self._transform_data(self._data(inputs), None, training=True)
+        return self.transform_images(inputs, None)
 
     def get_random_transformation(
         self, data: Any, training: bool = True, seed: Any = None

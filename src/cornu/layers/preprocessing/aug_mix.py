@@ -46,6 +46,8 @@ class AugMix(BaseRandomImageLayer):
     original image by a Beta(`alpha`, `alpha`) weight `m`:
     `m * x + (1 - m) * mix`, clipped to `value_range`. The picks and
     weights are shared by the batch; each image draws its own strengths.
+    Segmentation masks of dict inputs are mixed as the images (not clipped);
+    bounding boxes pass through unchanged, as Keras does.
 
     Args:
         value_range: the images' `(low, high)` range (default `(0, 255)`).
@@ -60,9 +62,13 @@ class AugMix(BaseRandomImageLayer):
             geometric augmentations.
         seed: an int for reproducible draws.
         data_format: `"channels_last"` (default) or `"channels_first"`.
+        bounding_box_format: the format of the boxes of dict inputs (e.g.
+            `"xyxy"`).
 
     Call arguments:
-        inputs: one image `(h, w, 3)` or a batch `(b, h, w, 3)`.
+        inputs: one image `(h, w, 3)`, a batch `(b, h, w, 3)`, or a dict
+            with `"images"` and optionally `"labels"` and `"bounding_boxes"`
+            (unchanged) and `"segmentation_masks"`.
         training: whether to augment (default `True`, as Keras).
 
     Input shape:
@@ -92,9 +98,15 @@ class AugMix(BaseRandomImageLayer):
         interpolation: str = "bilinear",
         seed: int | None = None,
         data_format: str | None = None,
+        bounding_box_format: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        super().__init__(
+            seed=seed,
+            data_format=data_format,
+            bounding_box_format=bounding_box_format,
+            **kwargs,
+        )
         self.value_range = value_range
         self._range = check_value_range("AugMix", value_range)
         self.num_chains = check_positive_int("AugMix", "num_chains", num_chains)
@@ -164,21 +176,40 @@ class AugMix(BaseRandomImageLayer):
         images = self._images(images)
         if not training or transformation is None:
             return images
+        out = self._mix("transform_images", images, transformation)
+        return out.clamp(*self._range)
+
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        return bounding_boxes
+
+    def transform_segmentation_masks(
+        self, segmentation_masks: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        if not training or transformation is None:
+            return segmentation_masks
+        masks = torch.as_tensor(segmentation_masks)
+        return self._mix("transform_segmentation_masks", masks, transformation)
+
+    def _mix(self, method: str, x: torch.Tensor, transformation: Any) -> torch.Tensor:
+        """`m * x + (1 - m) * sum_i(w_i * chain_i(x))`, each chain applying
+        its augmentations' `method` in turn."""
+        dtype = self._compute_torch_dtype
         weights = torch.as_tensor(
-            transformation["chain_mixing_weights"], device=images.device
-        ).to(images.dtype)
-        blend = torch.as_tensor(
-            transformation["weight_sample"], device=images.device
-        ).to(images.dtype)
-        mixed = torch.zeros_like(images)
+            transformation["chain_mixing_weights"], device=x.device
+        ).to(dtype)
+        blend = torch.as_tensor(transformation["weight_sample"], device=x.device).to(
+            dtype
+        )
+        mixed = torch.zeros(x.shape, dtype=dtype, device=x.device)
         for weight, chain in zip(weights, transformation["chain_transforms"]):
-            augmented = images
+            augmented = x
             for step in chain:
                 layer = getattr(self, step["layer_name"])
-                augmented = layer.transform_images(augmented, step["transformation"])
+                augmented = getattr(layer, method)(augmented, step["transformation"])
             mixed = mixed + augmented * weight
-        out = blend * images + (1.0 - blend) * mixed
-        return out.clamp(*self._range)
+        return blend * x + (1.0 - blend) * mixed
 
     def get_config(self) -> dict[str, Any]:
         return {

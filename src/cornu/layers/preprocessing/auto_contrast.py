@@ -55,8 +55,8 @@ class AutoContrast(BaseColorLayer):
         super().__init__(data_format=data_format, **kwargs)
         self.value_range = check_pair_range("AutoContrast", value_range)
 
-    def call(self, inputs: Any, training: bool | None = True) -> torch.Tensor:
-        return self.transform_images(inputs, None)
+    def call(self, inputs: Any, training: bool | None = True) -> Any:
+        return self._apply_always(inputs)
 
     def _transform(self, images: torch.Tensor, transformation: Any) -> torch.Tensor:
         axes = self._height_width_axes(images.dim())

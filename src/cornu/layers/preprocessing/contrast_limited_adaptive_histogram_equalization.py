@@ -157,8 +157,8 @@ class ContrastLimitedAdaptiveHistogramEqualization(BaseColorLayer):
             check_positive_int(name, "tile_grid_size", size)
         self.tile_grid_size: Any = tile_grid_size
 
-    def call(self, inputs: Any, training: bool | None = True) -> torch.Tensor:
-        return self.transform_images(inputs, None)
+    def call(self, inputs: Any, training: bool | None = True) -> Any:
+        return self._apply_always(inputs)
 
     def _transform(self, images: torch.Tensor, transformation: Any) -> torch.Tensor:
         x = self._as_channels_first(images).float()  # (b, c, h, w)

@@ -33,7 +33,8 @@ class CutMix(BaseAugmentationLayer):
 
     Call arguments:
         inputs: a batch of images, or a dict with `"images"` and optionally
-            `"labels"` (mixed) and `"segmentation_masks"` (cut like images).
+            `"labels"` (mixed) and `"segmentation_masks"` (cut like images);
+            `"bounding_boxes"` are refused, as Keras refuses them.
         training: whether to mix (default `True`, as Keras).
 
     Input shape:

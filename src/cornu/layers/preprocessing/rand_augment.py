@@ -45,6 +45,7 @@ def make_augmentations(
     common: dict[str, Any] = {
         "data_format": owner.data_format,
         "dtype": owner.dtype_policy,
+        "bounding_box_format": owner.bounding_box_format,
     }
     geometry: dict[str, Any] = {**common, "interpolation": interpolation, "seed": seed}
     colour: dict[str, Any] = {**common, "value_range": value_range, "seed": seed}
@@ -74,6 +75,9 @@ class RandAugment(BaseRandomImageLayer):
     degeneration, contrast, sharpness, posterization, solarization,
     auto-contrast and equalization, all at a strength drawn from `factor`.
     The picks are shared by the batch; each image draws its own strengths.
+    The bounding boxes and segmentation masks of dict inputs go through the
+    same augmentations in the same order (Keras moves boxes in its list's
+    order, a repeated pick once).
 
     Args:
         value_range: the images' `(low, high)` range (default `(0, 255)`).
@@ -84,9 +88,13 @@ class RandAugment(BaseRandomImageLayer):
             geometric augmentations.
         seed: an int for reproducible draws.
         data_format: `"channels_last"` (default) or `"channels_first"`.
+        bounding_box_format: the format of the boxes of dict inputs (e.g.
+            `"xyxy"`).
 
     Call arguments:
-        inputs: one image `(h, w, 3)` or a batch `(b, h, w, 3)`.
+        inputs: one image `(h, w, 3)`, a batch `(b, h, w, 3)`, or a dict
+            with `"images"` and optionally `"labels"` (unchanged),
+            `"bounding_boxes"` and `"segmentation_masks"`.
         training: whether to augment (default `True`, as Keras).
 
     Input shape:
@@ -127,9 +135,15 @@ class RandAugment(BaseRandomImageLayer):
         interpolation: str = "bilinear",
         seed: int | None = None,
         data_format: str | None = None,
+        bounding_box_format: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        super().__init__(
+            seed=seed,
+            data_format=data_format,
+            bounding_box_format=bounding_box_format,
+            **kwargs,
+        )
         check_value_range("RandAugment", value_range)
         self.value_range = value_range
         self.num_ops = check_positive_int("RandAugment", "num_ops", num_ops, 0)
@@ -165,15 +179,35 @@ class RandAugment(BaseRandomImageLayer):
         self, images: Any, transformation: Any, training: bool = True
     ) -> torch.Tensor:
         images = self._images(images)
+        return self._in_turn("transform_images", images, transformation, training)
+
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        return self._in_turn(
+            "transform_bounding_boxes", bounding_boxes, transformation, training
+        )
+
+    def transform_segmentation_masks(
+        self, segmentation_masks: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        return self._in_turn(
+            "transform_segmentation_masks", segmentation_masks, transformation, training
+        )
+
+    def _in_turn(
+        self, method: str, value: Any, transformation: Any, training: bool
+    ) -> Any:
+        """`value` through the picked augmentations' `method`, in turn."""
         if not training or transformation is None:
-            return images
+            return value
         transforms = transformation["transforms"]
         names = list(transforms)
         # Only the picked augmentations run; one host read of a few ints.
         for pick in torch.as_tensor(transformation["layer_idxes"]).tolist():
             name = names[pick]
-            images = getattr(self, name).transform_images(images, transforms[name])
-        return images
+            value = getattr(getattr(self, name), method)(value, transforms[name])
+        return value
 
     def get_config(self) -> dict[str, Any]:
         return {

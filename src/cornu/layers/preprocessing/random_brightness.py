@@ -6,11 +6,15 @@ from typing import Any
 
 import torch
 
-from cornu.layers.preprocessing._color import check_value_range, factor_range
+from cornu.layers.preprocessing._color import (
+    KeepsBoxesAndMasks,
+    check_value_range,
+    factor_range,
+)
 from cornu.layers.preprocessing._image import BaseRandomImageLayer
 
 
-class RandomBrightness(BaseRandomImageLayer):
+class RandomBrightness(KeepsBoxesAndMasks, BaseRandomImageLayer):
     """Adds a random offset to every pixel of each image.
 
     Each image draws `d` uniformly from the factor's range; pixels become

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from cornu.layers.preprocessing._color import check_value_range
+from cornu.layers.preprocessing._color import KeepsBoxesAndMasks, check_value_range
 from cornu.layers.preprocessing._image import BaseRandomImageLayer
 from cornu.layers.preprocessing.random_brightness import RandomBrightness
 from cornu.layers.preprocessing.random_contrast import RandomContrast
@@ -22,7 +22,7 @@ _STEPS = (
 )
 
 
-class RandomColorJitter(BaseRandomImageLayer):
+class RandomColorJitter(KeepsBoxesAndMasks, BaseRandomImageLayer):
     """Applies `RandomBrightness`, `RandomContrast`, `RandomSaturation` and
     `RandomHue` in turn, each with its own factor.
 

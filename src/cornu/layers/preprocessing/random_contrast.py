@@ -6,11 +6,15 @@ from typing import Any
 
 import torch
 
-from cornu.layers.preprocessing._color import check_value_range, factor_range
+from cornu.layers.preprocessing._color import (
+    KeepsBoxesAndMasks,
+    check_value_range,
+    factor_range,
+)
 from cornu.layers.preprocessing._image import BaseRandomImageLayer
 
 
-class RandomContrast(BaseRandomImageLayer):
+class RandomContrast(KeepsBoxesAndMasks, BaseRandomImageLayer):
     """Scales each image's deviation from its per-channel mean.
 
     Each image draws `c` uniformly from `[1 - lower, 1 + upper]`; a pixel

@@ -13,7 +13,21 @@ from cornu.layers.preprocessing._image import (
 )
 from cornu.layers.preprocessing.resizing import resize_bounding_boxes
 from cornu.ops import image as image_ops
-from cornu.utils.bounding_boxes import convert_format
+from cornu.utils.bounding_boxes import clip_to_image_size, convert_format, crop
+
+
+class CropWindow(tuple):
+    """`(h_start, w_start)`, RandomCrop's transformation as Keras writes it,
+    carrying the input's `(height, width)` too (boxes need it)."""
+
+    input_size: tuple[int, int] | None
+
+    def __new__(
+        cls, start: tuple[int, int], input_size: tuple[int, int] | None = None
+    ) -> CropWindow:
+        window = super().__new__(cls, start)
+        window.input_size = input_size
+        return window
 
 
 class RandomCrop(BaseRandomImageLayer):
@@ -29,10 +43,11 @@ class RandomCrop(BaseRandomImageLayer):
     (or `None`), the `transform_*` methods do that.
 
     Segmentation masks of dict inputs are cropped as the images. Bounding
-    boxes move as Keras moves them in training: the window's top offset is
-    taken from x and its left offset from y, and boxes are clipped below at
-    0 only (no clipping on the right or bottom). At inference they follow the
-    resize, as `Resizing(crop_to_aspect_ratio=True)` moves them.
+    boxes move with the window (its left offset taken from x, its top one
+    from y), are clipped to it and follow its resize, if any; boxes left
+    with no area get label `-1` (Keras swaps the two offsets and does not
+    clip on the right or bottom). At inference they follow the resize, as
+    `Resizing(crop_to_aspect_ratio=True)` moves them.
 
     Args:
         height: the output height.
@@ -102,10 +117,11 @@ class RandomCrop(BaseRandomImageLayer):
         if training and in_h > self.height and in_w > self.width:
             h_start = self._uniform((), 0.0, float(in_h - self.height + 1), seed)
             w_start = self._uniform((), 0.0, float(in_w - self.width + 1), seed)
-            return int(h_start), int(w_start)
+            return CropWindow((int(h_start), int(w_start)), (in_h, in_w))
         crop_h = max(min(in_h, int(in_w * self.height / self.width)), 1)
         crop_w = max(min(in_w, int(in_h * self.width / self.height)), 1)
-        return int((in_h - crop_h) / 2), int((in_w - crop_w) / 2)
+        start = (int((in_h - crop_h) / 2), int((in_w - crop_w) / 2))
+        return CropWindow(start, (in_h, in_w))
 
     def transform_images(
         self, images: Any, transformation: Any, training: bool = True
@@ -148,21 +164,28 @@ class RandomCrop(BaseRandomImageLayer):
         if isinstance(transformation, dict):
             in_size = image_size(transformation["input_shape"], self.data_format)
             return resize_bounding_boxes(bounding_boxes, fmt, in_size, size, "crop")
-        boxes = convert_format(bounding_boxes["boxes"], fmt, "xyxy", *size)
-        h_start, w_start = (float(t) for t in transformation)
-        x1, y1, x2, y2 = boxes.unbind(-1)
-        # Keras's offsets: the top one from x, the left one from y.
-        boxes = torch.stack(
-            [
-                (x1 - h_start).clamp(min=0),
-                (y1 - w_start).clamp(min=0),
-                (x2 - h_start).clamp(min=0),
-                (y2 - w_start).clamp(min=0),
-            ],
-            dim=-1,
-        )
-        boxes = convert_format(boxes, "xyxy", fmt, *size)
-        return {"boxes": boxes, "labels": bounding_boxes["labels"]}
+        h_start, w_start = (int(t) for t in transformation)
+        window_input = getattr(transformation, "input_size", None)
+        if window_input is None and fmt.startswith("rel_"):
+            raise ValueError(
+                f'Layer "{self.name}" (RandomCrop) needs the input size to move '
+                f"boxes in the relative format {fmt!r}: pass the transformation "
+                "returned by `get_random_transformation`, received "
+                f"{transformation!r}."
+            )
+        in_h, in_w = window_input if window_input is not None else (None, None)
+        # The window the images are cut to: the target size, or less where
+        # it runs past the input (the images are then resized to the target).
+        win_h, win_w = self.height, self.width
+        if in_h is not None and in_w is not None:
+            win_h, win_w = min(win_h, in_h - h_start), min(win_w, in_w - w_start)
+        out = convert_format(bounding_boxes, fmt, "xyxy", in_h, in_w)
+        boxes = crop(out["boxes"], h_start, w_start, win_h, win_w)
+        if (win_h, win_w) != size:
+            scale = [self.width / win_w, self.height / win_h] * 2
+            boxes = boxes * torch.tensor(scale, dtype=boxes.dtype, device=boxes.device)
+        out = clip_to_image_size({**out, "boxes": boxes}, *size)
+        return convert_format(out, "xyxy", fmt, *size)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return self._resized_shape(input_shape, self.height, self.width)

@@ -26,8 +26,8 @@ class RandomPerspective(BaseAugmentationLayer):
     `(w - 1, h - 1)` move to `corner * (1 + d)`, each coordinate's `d`
     drawn uniformly from `[-scale / 2, scale / 2]`; pixels from outside the
     input take `fill_value`. Bounding boxes become the box around their
-    warped corners, clipped to the image, and are returned in `"xyxy"`
-    whatever `bounding_box_format` is, as Keras does.
+    warped corners, clipped to the image, in `bounding_box_format` (Keras
+    returns them in `"xyxy"`).
 
     Args:
         factor: the probability of warping: a number `f` in `[0, 1]` (drawn
@@ -164,7 +164,8 @@ class RandomPerspective(BaseAugmentationLayer):
         apply = torch.as_tensor(transformation["apply_perspective"])
         apply = apply.to(boxes.device).reshape(-1, 1, 1)
         out["boxes"] = torch.where(apply, warped, boxes)
-        return clip_to_image_size(out, height, width, "xyxy")
+        out = clip_to_image_size(out, height, width, "xyxy")
+        return convert_format(out, "xyxy", fmt, height, width)
 
     def _warp(
         self, images: torch.Tensor, transformation: Any, interpolation: str

@@ -30,8 +30,7 @@ class RandomRotation(BaseRandomImageLayer):
     means `[-f, f]`, a pair `(lo, hi)` that range); positive angles turn
     counter-clockwise. Pixels from outside the input follow `fill_mode`.
     Bounding boxes become the box around their rotated corners, clipped to
-    the image; as Keras does, the boxes are read as `"xyxy"` whatever
-    `bounding_box_format` says, and returned in `bounding_box_format`.
+    the image, in `bounding_box_format` (Keras reads them as `"xyxy"`).
 
     Args:
         factor: a number or a pair in `[-1, 1]`: the fraction of a full turn.
@@ -131,15 +130,16 @@ class RandomRotation(BaseRandomImageLayer):
             return bounding_boxes
         height = transformation["image_height"]
         width = transformation["image_width"]
+        fmt = self._box_format
+        out = convert_format(bounding_boxes, fmt, "xyxy", height, width)
         angle = torch.as_tensor(transformation["angle"])
         zeros, ones = torch.zeros_like(angle), torch.ones_like(angle)
-        boxes = affine_transform(
-            bounding_boxes["boxes"], angle, zeros, zeros, ones, zeros, zeros,
+        out["boxes"] = affine_transform(
+            out["boxes"], angle, zeros, zeros, ones, zeros, zeros,
             height=height, width=width,
         )  # fmt: skip
-        out = {**bounding_boxes, "boxes": boxes}
         out = clip_to_image_size(out, height, width, "xyxy")
-        return convert_format(out, "xyxy", self._box_format, height, width)
+        return convert_format(out, "xyxy", fmt, height, width)
 
     def _rotate(
         self, images: torch.Tensor, transformation: Any, interpolation: str
