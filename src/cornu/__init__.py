@@ -44,6 +44,7 @@ _LAZY = {
     "testing",
     "dtype_policies",
     "mixed_precision",
+    "quantizers",
 }
 
 

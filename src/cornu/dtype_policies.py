@@ -1,10 +1,11 @@
 """`keras.dtype_policies`: the dtype policies layers compute and store with.
 
 `DTypePolicy("mixed_float16")` computes in float16 and keeps float32
-weights; `get`, `serialize` and `deserialize` convert policies to and from
-names and Keras's config dicts. Quantized policies (`QuantizedDTypePolicy`,
-`Int4DTypePolicy`, ...) and `DTypePolicyMap` are not provided: cornu layers
-have no quantized modes and take one policy each.
+weights; `QuantizedDTypePolicy` (`"int8_from_float32"`) is the policy of a
+layer quantized with `layer.quantize("int8")`; `DTypePolicyMap` maps layer
+paths to policies. `get`, `serialize` and `deserialize` convert policies to
+and from names and Keras's config dicts. The int4, float8, GPTQ and AWQ
+policies are not provided: cornu quantizes to int8 only.
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from cornu.core import dtype_policy as _impl
-from cornu.core.dtype_policy import DTypePolicy
+from cornu.core.dtype_policy import (
+    QUANTIZATION_MODES,
+    DTypePolicy,
+    DTypePolicyMap,
+    QuantizedDTypePolicy,
+)
 
 # Keras keeps this name as an alias of `DTypePolicy` for float policies.
 FloatDTypePolicy = DTypePolicy
@@ -24,6 +30,8 @@ def get(identifier: Any) -> DTypePolicy:
     Example:
         >>> get("mixed_bfloat16").compute_dtype
         'bfloat16'
+        >>> get("int8_from_float32").quantization_mode
+        'int8'
     """
     return _impl.get(identifier)
 
@@ -34,6 +42,8 @@ def serialize(dtype_policy: DTypePolicy) -> dict[str, Any]:
     Example:
         >>> serialize(DTypePolicy("float16"))["config"]
         {'name': 'float16'}
+        >>> serialize(get("int8_from_float32"))["config"]
+        {'mode': 'int8', 'source_name': 'float32'}
     """
     return _impl.serialize(dtype_policy)
 
@@ -53,4 +63,13 @@ def deserialize(config: dict[str, Any], custom_objects: Any = None) -> DTypePoli
     return _impl.get(config)
 
 
-__all__ = ["DTypePolicy", "FloatDTypePolicy", "deserialize", "get", "serialize"]
+__all__ = [
+    "QUANTIZATION_MODES",
+    "DTypePolicy",
+    "DTypePolicyMap",
+    "FloatDTypePolicy",
+    "QuantizedDTypePolicy",
+    "deserialize",
+    "get",
+    "serialize",
+]

@@ -6,8 +6,12 @@ OUT_DIR/<mode>_rank<R>.npz. Modes:
 - `main`: `fit` (with file-writing callbacks), `evaluate`, `predict`,
   `model.save`, a `GradientTape` loop, an overridden `train_step`, and,
   with ARG, loading the `.keras` file ARG and training it one more epoch.
-- `fit`: the `fit` of `main` alone, then the same `fit` with `evaluate`
-  and `predict` under `FullyShardedDataParallel` (results `fsdp_*`).
+- `fit`: the `fit` of `main` alone, then the same `fit` (with
+  `ModelCheckpoint`), `evaluate`, `predict`, `get_weights`, `model.save`
+  and `save_weights` under `FullyShardedDataParallel` (results `fsdp_*`);
+  the saved weights and a `save_checkpoint` directory are loaded back into
+  another sharded model, and the `.keras` file ARG (saved by one process)
+  into a sharded model.
 - `restart`: the `fit` of `main` with `BackupAndRestore` in ARG; on the
   first attempt under `torchrun` rank 1 dies in epoch 2.
 - `kill` / `hang`: rank 1 dies (SIGKILL) or stops answering in epoch 1.
@@ -205,10 +209,13 @@ def restart_mode(out: str, backup_dir: str) -> dict:
     return {f"w{i}": w for i, w in enumerate(model.get_weights())}
 
 
-def fsdp_mode() -> dict:
+def fsdp_mode(out: str, seed_path: str | None) -> dict:
     keras.distribution.set_distribution(keras.distribution.FullyShardedDataParallel())
     model = compiled_mlp()
-    history = fit(model, [])
+    checkpoint = keras.callbacks.ModelCheckpoint(
+        os.path.join(out, f"fsdp_ckpt_rank{RANK}.weights.h5"), save_weights_only=True
+    )
+    history = fit(model, [checkpoint])
     _, _, xv, yv = data()
     evaluation = model.evaluate(xv, yv, batch_size=4, verbose=0, return_dict=True)
     predictions = model.predict(xv, batch_size=4, verbose=0)
@@ -218,13 +225,42 @@ def fsdp_mode() -> dict:
         (w.full_tensor() if sharded else w).detach().numpy().copy()
         for w in model.weights
     ]
-    return {
+    result = {
         "history": json.dumps(history),
         "evaluation": json.dumps(evaluation),
         "predictions": predictions,
         "shard_rows": np.array(shards),
         **{f"w{i}": w for i, w in enumerate(full)},
+        **{f"get{i}": w for i, w in enumerate(model.get_weights())},
+        "paths": np.array([str(getattr(w, "path", None)) for w in model.weights]),
     }
+    model.save(os.path.join(out, f"fsdp_model_rank{RANK}.keras"))
+    model.save_weights(os.path.join(out, f"fsdp_rank{RANK}.weights.h5"))
+    barrier()  # rank 0's file is complete before the ranks read it
+    # Loading into a sharded model: another model, sharded by its first call.
+    set_random_seed(7)
+    other = mlp()
+    other.predict(xv[:4], batch_size=4, verbose=0)
+    other.load_weights(os.path.join(out, "fsdp_rank0.weights.h5"))
+    for i, w in enumerate(other.get_weights()):
+        result[f"reloaded{i}"] = w
+    # A sharded checkpoint: each rank writes and reads its own parts.
+    keras.distribution.save_checkpoint(model, os.path.join(out, "fsdp.distcp"))
+    other.set_weights([np.zeros_like(w) for w in other.get_weights()])
+    keras.distribution.load_checkpoint(other, os.path.join(out, "fsdp.distcp"))
+    for i, w in enumerate(other.get_weights()):
+        result[f"distcp{i}"] = w
+    if seed_path:
+        # A file saved by one process: loaded, sharded, overwritten with
+        # zeros, then loaded again and changed with `set_weights`.
+        seed = keras.saving.load_model(seed_path)
+        result["seed_predictions"] = seed.predict(xv, batch_size=4, verbose=0)
+        seed.set_weights([np.zeros_like(w) for w in seed.get_weights()])
+        seed.load_weights(seed_path)
+        result["seed_loaded_predictions"] = seed.predict(xv, batch_size=4, verbose=0)
+        seed.set_weights([2 * w for w in seed.get_weights()])
+        result["seed_doubled_predictions"] = seed.predict(xv, batch_size=4, verbose=0)
+    return result
 
 
 def fault_mode(mode: str) -> None:
@@ -252,7 +288,7 @@ def main(out: str, mode: str = "main", arg: str | None = None) -> None:
         history = fit(model, [])
         result = {f"w{i}": w for i, w in enumerate(model.get_weights())}
         result["history"] = json.dumps(history)
-        result.update({f"fsdp_{k}": v for k, v in fsdp_mode().items()})
+        result.update({f"fsdp_{k}": v for k, v in fsdp_mode(out, arg).items()})
     np.savez(os.path.join(out, f"{mode}_rank{RANK}.npz"), **result)
     barrier()
 

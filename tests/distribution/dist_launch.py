@@ -123,7 +123,9 @@ def launches(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     script = [sys.executable, str(SCRIPT)]
     runs: dict[str, Any] = {}
     runs["single"] = Run([*script, str(dirs["single"]), "main", str(seed_model)], env())
-    runs["single_fit"] = Run([*script, str(dirs["single"]), "fit"], env())
+    runs["single_fit"] = Run(
+        [*script, str(dirs["single"]), "fit", str(seed_model)], env()
+    )
     runs["multi"] = Run(
         [
             TORCHRUN,
@@ -149,6 +151,7 @@ def launches(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 str(SCRIPT),
                 str(dirs["nodes"]),
                 "fit",
+                str(seed_model),
             ],
             env(),
         )

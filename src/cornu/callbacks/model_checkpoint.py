@@ -161,6 +161,15 @@ class ModelCheckpoint(MonitorCallback):
             )
         if not self._should_save_model(epoch, batch, logs, filepath):
             return
+        dist = torch.distributed
+        if dist.is_available() and dist.is_initialized() and dist.get_rank() != 0:
+            # A fully sharded model's checkpoint runs on every rank: the save
+            # gathers the weights on all of them and writes on rank 0 only.
+            save = (
+                self.model.save_weights if self.save_weights_only else self.model.save
+            )
+            save(filepath, overwrite=True)
+            return
         dirname = os.path.dirname(filepath)
         if dirname:
             os.makedirs(dirname, exist_ok=True)

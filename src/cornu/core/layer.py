@@ -324,11 +324,16 @@ class Layer(Operation, torch.nn.Module):
 
     def get_weights(self) -> list[np.ndarray]:
         """The weights' values as numpy arrays, in `weights` order."""
+        # A fully sharded weight is gathered whole: every rank must call this.
+        from cornu.distribution.runtime import full_value
+
         # Copies: on the CPU, .numpy() would share memory with the live weights.
-        return [w.detach().cpu().numpy().copy() for w in self.weights]
+        return [full_value(w).detach().cpu().numpy().copy() for w in self.weights]
 
     def set_weights(self, weights: list[Any]) -> None:
         """Sets the weights from arrays, in `weights` order; shapes must match."""
+        from cornu.distribution.runtime import assign_full_value
+
         params = self.weights
         if len(params) != len(weights):
             raise ValueError(
@@ -343,8 +348,8 @@ class Layer(Operation, torch.nn.Module):
                     f"shape {tuple(p.shape)}, received a value of shape "
                     f"{tuple(value.shape)}."
                 )
-            with torch.no_grad():
-                p.copy_(torch.as_tensor(value))
+            # A fully sharded weight keeps its own part of the value.
+            assign_full_value(p, torch.as_tensor(value))
 
     def count_params(self) -> int:
         if not self.built:

@@ -4,6 +4,7 @@ Launch the same script with `torchrun --nproc-per-node=N train.py`; `fit`,
 `evaluate` and `predict` then run data parallel (see `runtime`).
 """
 
+from cornu.distribution.checkpoint import load_checkpoint, save_checkpoint
 from cornu.distribution.distribution_lib import (
     DataParallel,
     DeviceMesh,
@@ -37,5 +38,7 @@ __all__ = [
     "initialize",
     "is_rank_zero",
     "list_devices",
+    "load_checkpoint",
+    "save_checkpoint",
     "set_distribution",
 ]

@@ -367,8 +367,9 @@ class FullyShardedDataParallel(DataParallel):
     of its layers holding weights, then on itself. A layer's weights are
     gathered for its forward and backward and freed after; gradients are
     reduce-scattered. The model's weights become DTensors (sharded on dim 0),
-    `get_weights()` and saving gather the full values. In one process it is
-    plain training.
+    `get_weights()` and saving gather the full values (on every rank; rank
+    0 writes), and `save_checkpoint` writes each rank's shards without
+    gathering. In one process it is plain training.
 
     Args:
         device_mesh: a 1-D mesh (the first axis is used if it has more).

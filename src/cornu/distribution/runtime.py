@@ -12,7 +12,9 @@ answer is `None` and nothing here runs. Across processes, a `Runtime`:
   average over samples (Keras's default `"sum_over_batch_size"`);
 - sums metric states across ranks before epoch logs are read;
 - gathers `predict` outputs back into input order;
-- keeps the progress bar and file-writing callbacks on rank 0.
+- keeps the progress bar and file-writing callbacks on rank 0 (a fully
+  sharded model's `ModelCheckpoint` runs on every rank to gather the
+  weights; rank 0 alone writes).
 
 Gradients are reduced in the optimizer step rather than by wrapping the
 model in `DistributedDataParallel`: the trainer, an overridden `train_step`
@@ -31,6 +33,12 @@ reduce-scatters the gradients (averaged equally over ranks); a forward hook
 scales each rank's output gradient by its share of the samples so uneven
 splits still give the single-process step, and `optimizer.apply` then
 updates the local shards without another reduction.
+
+Saving and `get_weights` read weights through `full_value`, and loading
+and `set_weights` write them through `assign_full_value`: a sharded weight
+is gathered whole (a collective, so every rank takes part even though rank
+0 alone writes the file; `gathered_for_saving` does it for a whole save)
+and set from a whole value by keeping this rank's part.
 
 A collective that fails or waits longer than the process-group timeout
 (`CORNU_DIST_TIMEOUT` seconds, see `process_group`) because another rank
@@ -309,10 +317,22 @@ class Runtime:
                     # FSDP shards contiguous weights only.
                     t.data = t.data.contiguous()
         blocks = getattr(model, "layers", None) or list(model.children())
+        # `fully_shard` replaces each weight by a DTensor parameter; each
+        # keeps its variable's `path` (files and messages name weights by it).
+        paths = {
+            (id(m), name): getattr(w, "path", None)
+            for m in model.modules()
+            for name, w in m._parameters.items()
+        }
         for block in blocks:
             if any(True for _ in block.parameters()):
                 fully_shard(block)
         fully_shard(model)
+        for m in model.modules():
+            for name, w in m._parameters.items():
+                path = paths.get((id(m), name))
+                if w is not None and path and getattr(w, "path", None) is None:
+                    w.path = path  # type: ignore[attr-defined]
         model.register_forward_hook(self._weight_rank_gradients)
         _STATE.mark_synced(_model_state(model))
 
@@ -414,12 +434,19 @@ class Runtime:
         if isinstance(callbacks, CallbackList):
             return 0, callbacks
         items = callbacks if isinstance(callbacks, (list, tuple)) else [callbacks]
-        kept = [
-            c
-            for c in items
-            if not isinstance(c, ProgbarLogger)
-            and type(c).__name__ not in _WRITER_CALLBACKS
-        ]
+        kept = []
+        for c in items:
+            if isinstance(c, ProgbarLogger):
+                continue
+            name = type(c).__name__
+            if name == "ModelCheckpoint" and self.fully_sharded:
+                # Its saves gather the sharded weights, which needs every
+                # rank; here a save writes nothing, and prints nothing. (The
+                # same object on every fit: its `best` follows rank 0's.)
+                c.verbose = 0
+            elif name in _WRITER_CALLBACKS:
+                continue
+            kept.append(c)
         return 0, kept
 
 
@@ -497,7 +524,134 @@ class _ScaleGradient(torch.autograd.Function):
         return grad * ctx.scale, None
 
 
-def _is_dtensor(t: torch.Tensor) -> bool:
+# -- whole values of sharded weights (saving, get_weights, set_weights) --------
+# Whole values gathered for the save in progress on rank 0, by `id`.
+_GATHERED: dict[int, torch.Tensor] = {}
+
+
+def full_value(tensor: torch.Tensor) -> torch.Tensor:
+    """The whole value of a weight, gathered from every rank when it is sharded.
+
+    Saving and `get_weights` read weights through this. A weight of a fully
+    sharded model is a DTensor holding one part per rank; gathering it is a
+    collective, so every rank must ask for the same weights in the same
+    order. Any other tensor is returned as it is.
+
+    Args:
+        tensor: a weight (a variable, parameter or DTensor).
+
+    Returns:
+        A tensor with the weight's full shape (not a DTensor).
+    """
+    if not _is_dtensor(tensor):
+        return tensor
+    gathered = _GATHERED.get(id(tensor))
+    if gathered is not None:
+        return gathered
+    with torch.no_grad(), collective("gathering a sharded weight"):
+        return tensor.full_tensor()  # type: ignore[attr-defined]
+
+
+def assign_full_value(tensor: torch.Tensor, value: torch.Tensor) -> None:
+    """Sets a weight to `value`, its whole value; a sharded weight keeps its part.
+
+    Loading and `set_weights` write weights through this. Every rank holds
+    the whole value (each reads the same file), so a sharded weight takes
+    its own part of it without any communication.
+
+    Args:
+        tensor: the weight to overwrite in place.
+        value: a tensor of the weight's full shape.
+    """
+    value = value.to(device=tensor.device, dtype=tensor.dtype)
+    with torch.no_grad():
+        if _is_dtensor(tensor):
+            from torch.distributed.tensor import distribute_tensor
+
+            value = distribute_tensor(
+                value,
+                tensor.device_mesh,  # type: ignore[attr-defined]
+                tensor.placements,  # type: ignore[attr-defined]
+                src_data_rank=None,  # every rank slices its own copy
+            )
+        tensor.copy_(value)
+
+
+@contextlib.contextmanager
+def gathered_for_saving(obj: Any) -> Iterator[None]:
+    """Gathers every sharded weight of `obj` on every rank, for one save.
+
+    A save writes on rank 0 only, but gathering a sharded weight needs every
+    rank: all ranks enter this block and gather the weights of `obj`'s
+    object tree in its order (the same on every rank); rank 0 keeps the
+    whole values (on the CPU) for `full_value` until the block ends, while
+    the other ranks skip the write. The block runs under `own_classes`.
+    Without sharded weights it does nothing.
+
+    Args:
+        obj: the model (or layer) being saved.
+    """
+    distributed = dist.is_available() and dist.is_initialized()
+    if not (distributed and isinstance(obj, torch.nn.Module)):
+        yield
+        return
+    from cornu.saving.object_tree import walk
+
+    keep = dist.get_rank() == 0
+    ids: dict[int, None] = {}  # ordered, each weight once
+    with own_classes(obj):
+        try:
+            for saveable in walk(obj):
+                for v in saveable.variables():
+                    if not _is_dtensor(v) or id(v) in ids:
+                        continue
+                    ids[id(v)] = None
+                    whole = full_value(v)
+                    if keep:
+                        _GATHERED[id(v)] = whole.cpu()
+            yield
+        finally:
+            for i in ids:
+                _GATHERED.pop(i, None)
+
+
+@contextlib.contextmanager
+def own_classes(obj: Any) -> Iterator[None]:
+    """Gives the modules of `obj` that `fully_shard` wrapped their own class back.
+
+    `fully_shard` changes a module's class to a subclass it generates
+    (`Dense` becomes `FSDPDense`). Files name layers and write configs by
+    class, so a save or load of a fully sharded model runs inside this
+    block and sees the classes one process would; nothing is called
+    meanwhile. Without sharded modules it does nothing.
+
+    Args:
+        obj: the model (or layer) being saved or loaded.
+    """
+    distributed = dist.is_available() and dist.is_initialized()
+    if not (distributed and isinstance(obj, torch.nn.Module)):
+        yield  # `fully_shard` needs a process group
+        return
+    from torch.distributed.fsdp import FSDPModule
+
+    wrapped: list[tuple[Any, type]] = [
+        (m, type(m)) for m in obj.modules() if isinstance(m, FSDPModule)
+    ]
+    try:
+        for m, cls in wrapped:
+            # `fully_shard` derives `FSDP<Name>` from (FSDPModule, <Name>).
+            m.__class__ = next(
+                b for b in cls.__bases__ if not issubclass(b, FSDPModule)
+            )
+        yield
+    finally:
+        for m, cls in wrapped:
+            m.__class__ = cls
+
+
+def _is_dtensor(t: Any) -> bool:
+    if not (dist.is_available() and dist.is_initialized()):
+        return False  # a DTensor lives on a mesh of a process group
     from torch.distributed.tensor import DTensor
 
     return isinstance(t, DTensor)

@@ -106,6 +106,42 @@ class Model(Trainer, Layer):
             show_trainable=show_trainable,
         )
 
+    def quantize(
+        self,
+        mode: str | None = None,
+        config: Any = None,
+        filters: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """Quantizes the weights of every layer that supports it (`"int8"`).
+
+        Args:
+            mode: the quantization mode; cornu implements `"int8"`.
+            config: an `Int8QuantizationConfig` (its `mode` then may be
+                left out).
+            filters: which layers to quantize: a regex (or list of regexes)
+                searched in layer names, or a callable taking a layer.
+            **kwargs: `type_check` (default `True`): skip, with a warning,
+                subclasses of the quantizable layers.
+
+        Example:
+        >>> from cornu import layers
+        >>> from cornu.models.sequential import Sequential
+        >>> model = Sequential([layers.Input((3,)), layers.Dense(2)])
+        >>> model.quantize("int8")
+        >>> model.layers[0].dtype_policy.name
+        'int8_from_float32'
+        """
+        from cornu.layers.core.quantization import quantize_model
+
+        type_check = kwargs.pop("type_check", True)
+        if kwargs:
+            raise ValueError(
+                "Unrecognized keyword arguments passed to "
+                f"{type(self).__name__}: {kwargs}"
+            )
+        quantize_model(self, mode, config, filters, type_check)
+
     def get_config(self) -> dict[str, Any]:
         return Layer.get_config(self)
 

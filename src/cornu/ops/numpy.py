@@ -1634,7 +1634,7 @@ def concatenate(xs: Sequence[ArrayLike], axis: int | None = 0) -> Tensor:
         The joined tensor, with Keras's `result_type` of the inputs.
     """
     if type(axis) is int and _same_dtype_tensors(xs):
-        return torch.cat(xs, axis)  # the common case, straight to torch
+        return torch.cat(xs, axis)  # type: ignore[arg-type]  # the common case
     ts = _all_tensors(xs)
     if axis is None:
         return torch.cat([t.reshape(-1) for t in ts])

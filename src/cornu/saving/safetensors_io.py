@@ -65,7 +65,12 @@ def save_weights(model: Any, filepath: str) -> None:
             f"{duplicates}, so they cannot be keys of a safetensors file. Give "
             "the weights distinct names, or save to `.weights.h5`."
         )
-    tensors = {p: v.detach().to("cpu").contiguous().clone() for p, _, v in entries}
+    # A fully sharded weight is gathered whole (see cornu.distribution).
+    from cornu.distribution.runtime import full_value
+
+    tensors = {
+        p: full_value(v).detach().to("cpu").contiguous().clone() for p, _, v in entries
+    }
     metadata = {
         "format": "pt",
         _STRUCTURE_KEY: json.dumps({p: s for p, s, _ in entries}),
@@ -176,9 +181,11 @@ def load_weights(model: Any, filepath: str, skip_mismatch: bool = False) -> None
             f"Cannot load {filepath!r}: it does not fit the model (nothing was "
             f"loaded):\n  - {listed}"
         )
-    with torch.no_grad():
-        for var, value in staged:
-            var.copy_(value)
+    # A fully sharded weight keeps its own part (see cornu.distribution).
+    from cornu.distribution.runtime import assign_full_value
+
+    for var, value in staged:
+        assign_full_value(var, value)
 
 
 def _match_by_structure(

@@ -57,10 +57,16 @@ def _only_rank_zero(save: Any) -> Any:
     """Under torchrun, only global rank 0 writes (the others return at once).
 
     No barrier: rank-0-only callbacks (ModelCheckpoint) save from one rank.
+    A fully sharded model is the exception: every rank must take part in
+    gathering its weights, so every rank calls the save and the others
+    return once the weights are gathered.
     """
 
     @functools.wraps(save)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # Imported here: cornu.distribution sits above cornu.saving.
+        from cornu.distribution.runtime import gathered_for_saving
+
         distributed = (
             torch.distributed.is_available() and torch.distributed.is_initialized()
         )
@@ -69,7 +75,9 @@ def _only_rank_zero(save: Any) -> Any:
             if distributed
             else int(os.environ.get("RANK", "0"))
         )
-        return save(*args, **kwargs) if rank == 0 else None
+        model = args[0] if args else kwargs.get("model")
+        with gathered_for_saving(model):
+            return save(*args, **kwargs) if rank == 0 else None
 
     return wrapper
 
@@ -466,6 +474,14 @@ def load_weights(
     _check_built(model, "load weights")
     if not os.path.exists(path):
         raise FileNotFoundError(f"No such file: {path!r}.")
+    # Imported here: cornu.distribution sits above cornu.saving.
+    from cornu.distribution.runtime import own_classes
+
+    with own_classes(model):  # a fully sharded model's layers keep their names
+        _load_weights(model, path, skip_mismatch)
+
+
+def _load_weights(model: Any, path: str, skip_mismatch: bool) -> None:
     what = _describe(path)
     if path.endswith(".safetensors"):
         from cornu.saving import safetensors_io

@@ -44,7 +44,10 @@ def _h5py() -> Any:
 def _to_numpy(value: Any) -> tuple[np.ndarray, str | None]:
     """A numpy array of the value, and a dtype tag for types numpy lacks."""
     if isinstance(value, torch.Tensor):
-        t = value.detach().cpu()
+        # A fully sharded weight is gathered whole (see cornu.distribution).
+        from cornu.distribution.runtime import full_value
+
+        t = full_value(value).detach().cpu()
         if t.dtype is torch.bfloat16:
             # Keras stores bfloat16 as 2-byte opaque data tagged "bfloat16".
             raw = t.contiguous().view(torch.int16).numpy()
@@ -357,9 +360,11 @@ def load_weights(
             f"Cannot load {source}: it does not fit the model (nothing was "
             f"loaded):\n  - {listed}"
         )
-    with torch.no_grad():
-        for var, value in staged:
-            var.copy_(value)
+    # A fully sharded weight keeps its own part (see cornu.distribution).
+    from cornu.distribution.runtime import assign_full_value
+
+    for var, value in staged:
+        assign_full_value(var, value)
     for obj, store in custom:
         obj.load_own_variables(store)
 

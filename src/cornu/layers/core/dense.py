@@ -11,9 +11,10 @@ from cornu.core.input_spec import InputSpec
 from cornu.core.layer import Layer
 from cornu.core.variable import store_in_order
 from cornu.layers.core.lora import LoraMixin
+from cornu.layers.core.quantization import DenseQuantization
 
 
-class Dense(LoraMixin, Layer):
+class Dense(DenseQuantization, LoraMixin, Layer):
     """A densely connected layer: `activation(inputs @ kernel + bias)`.
 
     The kernel has Keras's layout `(input_dim, units)`; on inputs of rank
@@ -35,6 +36,8 @@ class Dense(LoraMixin, Layer):
             update is added to it.
         lora_alpha: scales the LoRA update by `lora_alpha / lora_rank`
             (default `lora_rank`).
+        quantization_config: an `Int8QuantizationConfig` (or its dict),
+            used when the layer is (or gets) quantized; see `quantize`.
 
     Input shape:
         `(batch_size, ..., input_dim)`.
@@ -65,10 +68,7 @@ class Dense(LoraMixin, Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if quantization_config is not None:
-            raise NotImplementedError(
-                "Dense(quantization_config=...) is not supported yet."
-            )
+        self._init_quantization(quantization_config)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(
                 f"Dense `units` must be a positive integer, received: {units!r}."
@@ -136,5 +136,5 @@ class Dense(LoraMixin, Layer):
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
-            "quantization_config": None,
+            "quantization_config": self._serialized_quantization_config(),
         }

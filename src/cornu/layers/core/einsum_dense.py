@@ -12,6 +12,7 @@ from cornu.core.input_spec import InputSpec
 from cornu.core.layer import Layer
 from cornu.initializers import VarianceScaling
 from cornu.layers.core.lora import LoraMixin
+from cornu.layers.core.quantization import EinsumDenseQuantization
 
 # The three forms Keras accepts, with "..." written as "0": no ellipsis,
 # ellipsis on the left of input and output, or on their right.
@@ -122,7 +123,7 @@ def analyze_equation(
     return kernel_shape, bias_shape, full, input_axes, output_axes
 
 
-class EinsumDense(LoraMixin, Layer):
+class EinsumDense(EinsumDenseQuantization, LoraMixin, Layer):
     """A dense layer computing `activation(einsum(equation, inputs, kernel) + bias)`.
 
     Args:
@@ -148,7 +149,8 @@ class EinsumDense(LoraMixin, Layer):
         lora_alpha: scales the LoRA update by `lora_alpha / lora_rank`
             (default `lora_rank`).
         gptq_unpacked_column_size: kept for Keras compatibility; unused.
-        quantization_config: not supported yet; must be `None`.
+        quantization_config: an `Int8QuantizationConfig` (or its dict),
+            used when the layer is (or gets) quantized; see `quantize`.
 
     Call arguments:
         inputs: the input tensor.
@@ -186,10 +188,6 @@ class EinsumDense(LoraMixin, Layer):
     ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         _parse(equation)
-        if quantization_config is not None:
-            raise NotImplementedError(
-                "EinsumDense(quantization_config=...) is not supported yet."
-            )
         self.equation = equation
         self.partial_output_shape = (
             (output_shape,) if isinstance(output_shape, int) else tuple(output_shape)
@@ -205,7 +203,7 @@ class EinsumDense(LoraMixin, Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self._init_lora(lora_rank, lora_alpha)
         self.gptq_unpacked_column_size = gptq_unpacked_column_size
-        self.quantization_config = quantization_config
+        self._init_quantization(quantization_config)
         self.bias: torch.Tensor | None = None
 
     def build(self, input_shape: Any) -> None:
@@ -262,5 +260,5 @@ class EinsumDense(LoraMixin, Layer):
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
-            "quantization_config": None,
+            "quantization_config": self._serialized_quantization_config(),
         }

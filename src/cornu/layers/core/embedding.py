@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from cornu import constraints, initializers, regularizers
 from cornu.core.layer import Layer
 from cornu.layers.core.lora import LoraMixin
+from cornu.layers.core.quantization import EmbeddingQuantization
 
 
 def _check_positive_int(name: str, value: Any) -> None:
@@ -20,7 +21,7 @@ def _check_positive_int(name: str, value: Any) -> None:
         )
 
 
-class Embedding(LoraMixin, Layer):
+class Embedding(EmbeddingQuantization, LoraMixin, Layer):
     """Turns non-negative integer indices into dense vectors of a fixed size.
 
     The weight `embeddings` has shape `(input_dim, output_dim)`, the layout of
@@ -40,7 +41,8 @@ class Embedding(LoraMixin, Layer):
             update is added to it.
         lora_alpha: scales the LoRA update by `lora_alpha / lora_rank`
             (default `lora_rank`).
-        quantization_config: not supported yet; must be `None`.
+        quantization_config: an `Int8QuantizationConfig` (or its dict),
+            used when the layer is (or gets) quantized; see `quantize`.
 
     Call arguments:
         inputs: an integer tensor of indices (floats are truncated).
@@ -83,10 +85,6 @@ class Embedding(LoraMixin, Layer):
                 stacklevel=2,
             )
         super().__init__(**kwargs)
-        if quantization_config is not None:
-            raise NotImplementedError(
-                "Embedding(quantization_config=...) is not supported yet."
-            )
         self.input_dim = input_dim
         self.output_dim = output_dim
         self.embeddings_initializer = initializers.get(embeddings_initializer)
@@ -95,7 +93,7 @@ class Embedding(LoraMixin, Layer):
         self.mask_zero = mask_zero
         self.supports_masking = mask_zero
         self._init_lora(lora_rank, lora_alpha)
-        self.quantization_config = quantization_config
+        self._init_quantization(quantization_config)
         # Indices must not be cast to the float compute dtype.
         self.autocast = False
         if weights is not None:
@@ -141,6 +139,6 @@ class Embedding(LoraMixin, Layer):
             ),
             "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
-            "quantization_config": None,
+            "quantization_config": self._serialized_quantization_config(),
         }
         return config

@@ -1,0 +1,613 @@
+"""Post-training int8 quantization for `Dense`, `EinsumDense` and `Embedding`.
+
+`layer.quantize("int8")` replaces the layer's float main weight (`kernel`,
+`embeddings`) by an int8 weight of the same name and shape plus a float
+scale (`kernel_scale`, `embeddings_scale`), both non-trainable, and sets the
+layer's policy to `QuantizedDTypePolicy("int8", <old policy>)`. As Keras
+does, the scale is `127 / max|w|` per output channel (the reduced axes are
+the input axes), values are rounded half to even, and:
+
+- `Dense` / `EinsumDense` quantize their inputs too (abs-max over the
+  reduced input axes, per call), multiply in integers and divide the int32
+  result by `inputs_scale * kernel_scale`; the input gradient is that of the
+  dequantized kernel.
+- `Embedding` gathers int8 rows and divides them by their row scale.
+
+The layer files stay free of quantization: a layer lists its mixin
+(`DenseQuantization`, ...) first in its bases. The mixin hooks `build` (a
+layer whose policy is already quantized, e.g. from a saved config, builds its
+int8 weights), the `dtype_policy` setter (a quantized policy set on a built
+layer quantizes it), `call` (a quantized layer's instance `call` is its
+integer path, so float layers pay nothing) and weight files (Keras's order:
+`kernel`, `bias`, `kernel_scale`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import string
+import warnings
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from cornu.core import dtype_policy as dtype_policies
+from cornu.core.layer import Layer
+from cornu.layers.core.lora import _as_tensor
+from cornu.quantizers import quantization_config as qconfig
+from cornu.quantizers.quantizers import (
+    AbsMaxQuantizer,
+    int_einsum,
+    int_matmul,
+    with_dequantized_gradient,
+)
+
+
+def _quantize_after_build(build: Any) -> Any:
+    @functools.wraps(build)
+    def wrapped(self: Any, *args: Any, **kwargs: Any) -> Any:
+        out = build(self, *args, **kwargs)
+        mode = self.quantization_mode
+        if mode is not None and not self._is_quantized:
+            self._check_mode(mode)
+            self._quantized_build()
+        return out
+
+    wrapped._quantization_hooked = True  # type: ignore[attr-defined]
+    return wrapped
+
+
+class QuantizationMixin:
+    """Adds `quantize(mode)` to a layer whose main weight is `_lora_weight`.
+
+    Subclasses (one per layer kind) define `_scale_shape`,
+    `_quantize_weight` (float weight -> int8 weight and scale) and
+    `_int8_call`.
+    """
+
+    _lora_weight: ClassVar[str] = "kernel"
+    _quantizable_class: ClassVar[type | None] = None
+    _is_quantized: bool = False
+    quantization_config: Any = None
+    _inputs_quantizer: Any = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Wrapped before the LoRA hook wraps it, so that a layer built from a
+        # quantized config has its int8 weights before LoRA is enabled.
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_quantization_hooked", False):
+            cls.build = _quantize_after_build(build)  # type: ignore[attr-defined]
+        if any(
+            issubclass(base, QuantizationMixin) and not issubclass(base, Layer)
+            for base in cls.__bases__
+        ):
+            cls._quantizable_class = cls
+        super().__init_subclass__(**kwargs)
+
+    def _init_quantization(self, quantization_config: Any) -> None:
+        """Stores the `quantization_config` argument of `__init__`."""
+        self.quantization_config = qconfig.get_config(quantization_config)
+
+    def _serialized_quantization_config(self) -> dict[str, Any] | None:
+        return qconfig.serialize(self.quantization_config)
+
+    # -- dtype policy -------------------------------------------------------------
+    @property
+    def quantization_mode(self) -> str | None:
+        """The quantization mode of this layer, `None` if not quantized."""
+        return self.dtype_policy.quantization_mode  # type: ignore[attr-defined]
+
+    @property
+    def dtype_policy(self) -> dtype_policies.DTypePolicy:
+        return self._dtype_policy  # type: ignore[attr-defined]
+
+    @dtype_policy.setter
+    def dtype_policy(self, value: Any) -> None:
+        Layer.dtype_policy.fset(self, value)  # type: ignore[attr-defined]
+        mode = self._dtype_policy.quantization_mode  # type: ignore[attr-defined]
+        if (
+            mode is not None
+            and getattr(self, "built", False)
+            and not self._is_quantized
+        ):
+            self.quantize(mode)
+
+    # -- public API ---------------------------------------------------------------
+    def quantize(
+        self, mode: str | None = None, type_check: bool = True, config: Any = None
+    ) -> None:
+        """Quantizes the layer's main weight in place (`"int8"`).
+
+        Args:
+            mode: the quantization mode; only `"int8"` is implemented.
+            type_check: refuse subclasses of the layer (their `call` may use
+                the weight in ways the quantized path does not know).
+            config: an `Int8QuantizationConfig` (custom weight quantizer, or
+                `activation_quantizer=None` for weight-only int8); default
+                `Int8QuantizationConfig()`.
+
+        Raises:
+            ValueError: the mode is unknown, the layer is not built or is
+                already quantized, or its compute dtype is float16.
+            NotImplementedError: a subclass with `type_check`, or a mode
+                other than `"int8"`.
+
+        Example:
+        >>> from cornu.layers.core.dense import Dense
+        >>> layer = Dense(4)
+        >>> layer.build((None, 3))
+        >>> layer.quantize("int8")
+        >>> [(w.name, str(w.dtype)) for w in layer.weights]
+        [('bias', 'torch.float32'), ('kernel', 'torch.int8'), ('kernel_scale', 'torch.float32')]
+        >>> layer.dtype_policy.name
+        'int8_from_float32'
+        """
+        resolved = qconfig.resolve(mode, config)
+        mode = resolved.mode
+        if not self.built:  # type: ignore[attr-defined]
+            raise ValueError(
+                "Cannot quantize a layer that isn't yet built. Layer "
+                f"'{self.name}' (of type '{type(self).__name__}') is not built yet."  # type: ignore[attr-defined]
+            )
+        if self._is_quantized:
+            raise ValueError(
+                f"Layer '{self.name}' is already quantized with "  # type: ignore[attr-defined]
+                f"dtype_policy='{self.dtype_policy.name}'. Received: mode={mode}"
+            )
+        if mode == "int8" and self.compute_dtype == "float16":  # type: ignore[attr-defined]
+            raise ValueError(
+                f"Quantization mode='{mode}' doesn't work well with "
+                "compute_dtype='float16'. Consider loading model/layer with "
+                "another dtype policy such as 'mixed_bfloat16' or "
+                "'mixed_float16' before calling `quantize()`."
+            )
+        if type_check and type(self) is not self._quantizable_class:
+            raise NotImplementedError(
+                f"Layer {type(self).__name__} does not have a `quantize` method "
+                "implemented."
+            )
+        self._check_mode(mode)
+        self._check_call()
+        self.quantization_config = resolved
+        weight = getattr(self, self._lora_weight)
+        with torch.no_grad():
+            values, scale = self._quantize_weight(weight, resolved.weight_quantizer)
+        self._quantized_build()
+        with torch.no_grad():
+            self._int_weight().copy_(values)
+            self._scale().copy_(scale.to(self._scale().dtype))
+        if self.dtype_policy.quantization_mode is None:
+            self.dtype_policy = dtype_policies.QuantizedDTypePolicy(
+                mode, self.dtype_policy.name
+            )
+
+    # -- building -------------------------------------------------------------------
+    def _where(self) -> str:
+        return f'Layer "{self.name}" ({type(self).__name__})'  # type: ignore[attr-defined]
+
+    def _check_mode(self, mode: str) -> None:
+        if mode not in dtype_policies.SUPPORTED_MODES:
+            raise NotImplementedError(
+                f"{self._where()}: quantization mode {mode!r} is not supported "
+                f"yet; supported: {dtype_policies.SUPPORTED_MODES}."
+            )
+
+    def _check_call(self) -> None:
+        base = self._quantizable_class
+        if base is not None and type(self).call is not base.call:  # type: ignore[attr-defined,misc]
+            # The integer path would silently replace the subclass's `call`.
+            raise NotImplementedError(
+                f"{self._where()} overrides `call`, so it cannot run quantized "
+                f"as a {base.__name__}; quantization of this layer is not "
+                "supported."
+            )
+
+    def _int_weight(self) -> torch.Tensor:
+        return getattr(self, self._lora_weight)
+
+    def _scale(self) -> torch.Tensor:
+        return getattr(self, f"{self._lora_weight}_scale")
+
+    def _quantized_build(self) -> None:
+        """Replaces the float main weight by int8 zeros and a scale of ones."""
+        self._check_call()
+        name = self._lora_weight
+        old = getattr(self, name)
+        shape = tuple(old.shape)
+        delattr(self, name)
+        add_weight = self.add_weight  # type: ignore[attr-defined]
+        setattr(
+            self,
+            name,
+            add_weight(
+                name=name,
+                shape=shape,
+                initializer="zeros",
+                dtype="int8",
+                trainable=False,
+            ),
+        )
+        setattr(
+            self,
+            f"{name}_scale",
+            add_weight(
+                name=f"{name}_scale",
+                shape=self._scale_shape(shape),
+                initializer="ones",
+                trainable=False,
+            ),
+        )
+        config = self.quantization_config
+        self._inputs_quantizer = (
+            config.activation_quantizer if config is not None else AbsMaxQuantizer()
+        )
+        self._is_quantized = True
+        # The instance attribute shadows the class's float `call`.
+        self.call = self._int8_call
+
+    def _scale_shape(self, weight_shape: tuple) -> tuple:
+        raise NotImplementedError
+
+    def _quantize_weight(
+        self, weight: torch.Tensor, quantizer: Any = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The int8 weight and its scale (in the stored layout)."""
+        raise NotImplementedError
+
+    def _dequantized(self) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _int8_call(self, inputs: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _lora_output(self, x: torch.Tensor, lora_in: torch.Tensor) -> torch.Tensor:
+        """`x` plus the LoRA branch `scale * (lora_in @ b)`, in the compute dtype."""
+        if not getattr(self, "lora_enabled", False):
+            return x
+        b = getattr(self, f"lora_{self._lora_weight}_b")
+        scale = self.lora_alpha / self.lora_rank  # type: ignore[attr-defined]
+        x = x + scale * torch.matmul(lora_in, b)
+        return x.to(self._compute_torch_dtype)  # type: ignore[attr-defined]
+
+    # -- weight files --------------------------------------------------------------
+    @property
+    def _uses_own_variables_io(self) -> bool:
+        return self._is_quantized or bool(getattr(self, "lora_enabled", False))
+
+    def _file_weights(self) -> list[tuple[str, torch.Tensor]]:
+        """Keras's file order of a quantized layer: weight, bias, scale."""
+        name = self._lora_weight
+        out = [(name, getattr(self, name))]
+        bias = getattr(self, "bias", None)
+        if bias is not None:
+            out.append(("bias", bias))
+        out.append((f"{name}_scale", self._scale()))
+        return out
+
+    def _merged_int8(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The int8 weight and scale with the LoRA update merged in, as Keras saves."""
+        weight = self._dequantized() + self._lora_delta()  # type: ignore[attr-defined]
+        return self._quantize_weight(weight)
+
+    def save_own_variables(self, store: dict[str, Any]) -> None:
+        if not self._is_quantized:
+            super().save_own_variables(store)  # type: ignore[misc]
+            return
+        items = self._file_weights()
+        with torch.no_grad():
+            if getattr(self, "lora_enabled", False):
+                weight, scale = self._merged_int8()
+                items[0] = (items[0][0], weight)
+                items[-1] = (items[-1][0], scale.reshape(self._scale().shape))
+        for i, (_, value) in enumerate(items):
+            store[str(i)] = value.detach()
+
+    def load_own_variables(self, store: dict[str, Any]) -> None:
+        if not self._is_quantized:
+            super().load_own_variables(store)  # type: ignore[misc]
+            return
+        targets = self._file_weights()
+        if len(store) != len(targets):
+            raise ValueError(
+                f"{self._where()} expects {len(targets)} saved weight(s) "
+                f"({', '.join(n for n, _ in targets)}), received {len(store)}."
+            )
+        values = [_as_tensor(store[str(i)]) for i in range(len(targets))]
+        for (name, target), value in zip(targets, values):
+            if tuple(value.shape) != tuple(target.shape):
+                raise ValueError(
+                    f"{self._where()} expects a saved {name!r} of shape "
+                    f"{tuple(target.shape)}, received shape {tuple(value.shape)}."
+                )
+        with torch.no_grad():
+            for (_, target), value in zip(targets, values):
+                target.copy_(value.to(device=target.device, dtype=target.dtype))
+            if getattr(self, "lora_enabled", False):
+                getattr(self, f"lora_{self._lora_weight}_a").zero_()
+                getattr(self, f"lora_{self._lora_weight}_b").zero_()
+
+
+# -- Dense ------------------------------------------------------------------------
+class DenseQuantization(QuantizationMixin):
+    """int8 `Dense`: one scale per unit; inputs quantized per row."""
+
+    def _scale_shape(self, weight_shape: tuple) -> tuple:
+        return (weight_shape[-1],)
+
+    def _quantize_weight(
+        self, weight: torch.Tensor, quantizer: Any = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        quantizer = quantizer or AbsMaxQuantizer(axis=0)
+        values, scale = quantizer(weight)  # (in, out), (1, out)
+        return values, scale.squeeze(0)
+
+    def _dequantized(self) -> torch.Tensor:
+        dtype = self._compute_torch_dtype  # type: ignore[attr-defined]
+        return self.kernel.to(dtype) / self.kernel_scale.to(dtype)  # type: ignore[attr-defined]
+
+    def _int8_call(self, inputs: torch.Tensor) -> torch.Tensor:
+        # Float weights are read in the compute dtype, as Keras autocasts them.
+        dtype = self._compute_torch_dtype  # type: ignore[attr-defined]
+        kernel, kernel_scale = self.kernel, self.kernel_scale.to(dtype)  # type: ignore[attr-defined]
+        if self._inputs_quantizer is None:
+            # Weight-only: float inputs times the int8 kernel, then de-scaled.
+            x = torch.matmul(inputs, kernel.to(inputs.dtype)) / kernel_scale
+        else:
+            q, inputs_scale = self._inputs_quantizer(inputs, axis=-1)  # (..., 1)
+            x = int_matmul(q, kernel).to(dtype) / (kernel_scale * inputs_scale)
+            x = with_dequantized_gradient(
+                inputs, x, lambda t: torch.matmul(t, self._dequantized().to(t.dtype))
+            )
+        if getattr(self, "lora_enabled", False):
+            x = self._lora_output(x, torch.matmul(inputs, self.lora_kernel_a))  # type: ignore[attr-defined]
+        if self.bias is not None:  # type: ignore[attr-defined]
+            x = x + self.bias.to(self._compute_torch_dtype)  # type: ignore[attr-defined]
+        act = self._act  # type: ignore[attr-defined]
+        return x if act is None else act(x)
+
+
+# -- EinsumDense ----------------------------------------------------------------
+class _EinsumLayout:
+    """How the abs-max scales of an einsum's operands line up with its output.
+
+    A scale keeps the operand's axes, with size 1 on the reduced ones (those
+    absent from the output). It is permuted, expanded and squeezed so that
+    it broadcasts against the output; the kernel scale is stored in that
+    form, with Keras's axis bookkeeping, so files interchange.
+    """
+
+    def __init__(self, equation: str, ndim: int) -> None:
+        in_spec, w_spec, out_spec = _full_specs(equation, ndim)
+        self.input_reduced = [i for i, c in enumerate(in_spec) if c not in out_spec]
+        self.kernel_reduced = [i for i, c in enumerate(w_spec) if c not in out_spec]
+        # The last lookup of this scan seeds the insert position used below
+        # when an operand has no expand axis left, as Keras's layout does.
+        index = out_spec.find(w_spec[-1]) if w_spec else -1
+        self.input_expand = [i for i, c in enumerate(out_spec) if c not in in_spec]
+        self.kernel_expand = [i for i, c in enumerate(out_spec) if c not in w_spec]
+        self.input_transpose = [in_spec.find(c) for c in out_spec if c in in_spec]
+        self.kernel_transpose = [w_spec.find(c) for c in out_spec if c in w_spec]
+        self.input_squeeze: list[int] = []
+        self.kernel_squeeze: list[int] = []
+        for reduced, expand, transpose, squeeze in (
+            (
+                self.input_reduced,
+                self.input_expand,
+                self.input_transpose,
+                self.input_squeeze,
+            ),
+            (
+                self.kernel_reduced,
+                self.kernel_expand,
+                self.kernel_transpose,
+                self.kernel_squeeze,
+            ),
+        ):
+            for axis in reduced:
+                if expand:
+                    index = expand.pop(0)
+                else:
+                    squeeze.append(axis)
+                transpose.insert(index, axis)
+
+    @staticmethod
+    def _forward(
+        scale: torch.Tensor, transpose: list[int], expand: list[int], squeeze: list[int]
+    ) -> torch.Tensor:
+        if transpose:
+            scale = scale.permute(transpose)
+        if expand:
+            rank = scale.dim() + len(expand)
+            for axis in sorted(a % rank for a in expand):
+                scale = scale.unsqueeze(axis)
+        if squeeze:
+            scale = torch.squeeze(scale, dim=tuple(squeeze))
+        return scale
+
+    def input_scale(self, scale: torch.Tensor) -> torch.Tensor:
+        return self._forward(
+            scale, self.input_transpose, self.input_expand, self.input_squeeze
+        )
+
+    def kernel_scale(self, scale: torch.Tensor) -> torch.Tensor:
+        return self._forward(
+            scale, self.kernel_transpose, self.kernel_expand, self.kernel_squeeze
+        )
+
+    def kernel_scale_shape(self, kernel_shape: tuple) -> tuple:
+        shape = [
+            1 if i in self.kernel_reduced else d for i, d in enumerate(kernel_shape)
+        ]
+        return tuple(self.kernel_scale(torch.empty(shape, device="meta")).shape)
+
+    def dequant_scale(self, scale: torch.Tensor) -> torch.Tensor:
+        """The stored kernel scale back in the kernel's own layout."""
+        if self.kernel_squeeze:
+            rank = scale.dim() + len(self.kernel_squeeze)
+            for axis in sorted(a % rank for a in self.kernel_squeeze):
+                scale = scale.unsqueeze(axis)
+        if self.kernel_expand:
+            scale = torch.squeeze(scale, dim=tuple(self.kernel_expand))
+        if self.kernel_transpose:
+            scale = scale.permute(list(np.argsort(self.kernel_transpose)))
+        return scale
+
+
+def _full_specs(equation: str, ndim: int) -> tuple[str, str, str]:
+    """The equation's specs, with `...` replaced by letters for `ndim` inputs."""
+    lhs, out_spec = equation.split("->")
+    in_spec, w_spec = lhs.split(",")
+    if "..." not in in_spec:
+        return in_spec, w_spec, out_spec
+    used = set(in_spec + w_spec + out_spec)
+    free = sorted(set(string.ascii_letters) - used)
+    core_in = in_spec.replace("...", "")
+    core_out = out_spec.replace("...", "")
+    elided = ndim - len(core_in)
+    if in_spec.startswith("..."):
+        pad = "".join(free[i] for i in reversed(range(elided)))
+        return pad + core_in, w_spec, pad + core_out
+    pad = "".join(free[:elided])
+    return core_in + pad, w_spec, core_out + pad
+
+
+class EinsumDenseQuantization(QuantizationMixin):
+    """int8 `EinsumDense`: one scale per output position of the kernel."""
+
+    _einsum_layout: _EinsumLayout | None = None
+
+    def _layout(self) -> _EinsumLayout:
+        if self._einsum_layout is None:
+            ndim = self.input_spec.ndim  # type: ignore[attr-defined]
+            self._einsum_layout = _EinsumLayout(self.equation, ndim)  # type: ignore[attr-defined]
+        return self._einsum_layout
+
+    def _scale_shape(self, weight_shape: tuple) -> tuple:
+        return self._layout().kernel_scale_shape(weight_shape)
+
+    def _quantize_weight(
+        self, weight: torch.Tensor, quantizer: Any = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        layout = self._layout()
+        quantizer = quantizer or AbsMaxQuantizer(axis=layout.kernel_reduced)
+        values, scale = quantizer(weight)
+        return values, layout.kernel_scale(scale)
+
+    def _dequantized(self) -> torch.Tensor:
+        dtype = self._compute_torch_dtype  # type: ignore[attr-defined]
+        scale = self._layout().dequant_scale(self.kernel_scale.to(dtype))  # type: ignore[attr-defined]
+        return self.kernel.to(dtype) / scale  # type: ignore[attr-defined]
+
+    def _int8_call(self, inputs: torch.Tensor) -> torch.Tensor:
+        layout = self._layout()
+        equation = self.equation  # type: ignore[attr-defined]
+        if self._inputs_quantizer is None:
+            # Weight-only: float inputs times the dequantized kernel.
+            x = torch.einsum(equation, inputs, self._dequantized().to(inputs.dtype))
+        else:
+            q, inputs_scale = self._inputs_quantizer(inputs, axis=layout.input_reduced)
+            inputs_scale = layout.input_scale(inputs_scale)
+            dtype = self._compute_torch_dtype  # type: ignore[attr-defined]
+            x = int_einsum(equation, q, self.kernel).to(dtype)  # type: ignore[attr-defined]
+            x = x / (inputs_scale * self.kernel_scale.to(dtype))  # type: ignore[attr-defined]
+            x = with_dequantized_gradient(
+                inputs,
+                x,
+                lambda t: torch.einsum(equation, t, self._dequantized().to(t.dtype)),
+            )
+        if getattr(self, "lora_enabled", False):
+            lora_in = torch.einsum(equation, inputs, self.lora_kernel_a)  # type: ignore[attr-defined]
+            x = self._lora_output(x, lora_in)
+        if self.bias is not None:  # type: ignore[attr-defined]
+            x = x + self.bias.to(self._compute_torch_dtype)  # type: ignore[attr-defined]
+        act = self._act  # type: ignore[attr-defined]
+        return x if act is None else act(x)
+
+
+# -- Embedding ------------------------------------------------------------------
+class EmbeddingQuantization(QuantizationMixin):
+    """int8 `Embedding`: one scale per row (per token)."""
+
+    def _scale_shape(self, weight_shape: tuple) -> tuple:
+        return (weight_shape[0],)
+
+    def _quantize_weight(
+        self, weight: torch.Tensor, quantizer: Any = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        quantizer = quantizer or AbsMaxQuantizer(axis=-1)
+        values, scale = quantizer(weight)  # (vocab, dim), (vocab, 1)
+        return values, scale.squeeze(-1)
+
+    def _dequantized(self) -> torch.Tensor:
+        dtype = self._compute_torch_dtype  # type: ignore[attr-defined]
+        weight = self.embeddings.to(dtype)  # type: ignore[attr-defined]
+        return weight / self.embeddings_scale.to(dtype).unsqueeze(-1)  # type: ignore[attr-defined]
+
+    def _int8_call(self, inputs: torch.Tensor) -> torch.Tensor:
+        if inputs.dtype is not torch.int64 and inputs.dtype is not torch.int32:
+            inputs = inputs.long()
+        dtype = self._compute_torch_dtype  # type: ignore[attr-defined]
+        scale = self.embeddings_scale.to(dtype)[inputs]  # type: ignore[attr-defined]
+        rows = self.embeddings[inputs].to(dtype)  # type: ignore[attr-defined]
+        outputs = rows / scale.unsqueeze(-1)  # (B, ..., output_dim)
+        if getattr(self, "lora_enabled", False):
+            outputs = self._lora_output(outputs, self.lora_embeddings_a[inputs])  # type: ignore[attr-defined]
+        return outputs
+
+
+def _selected(layer: Any, filters: Any) -> bool:
+    if filters is None:
+        return True
+    if isinstance(filters, str):
+        return bool(re.search(filters, layer.name))
+    if isinstance(filters, (list, tuple)):
+        return any(re.search(pattern, layer.name) for pattern in filters)
+    return bool(filters(layer))
+
+
+def quantize_model(
+    model: Any,
+    mode: str | None = None,
+    config: Any = None,
+    filters: Any = None,
+    type_check: bool = True,
+) -> None:
+    """Quantizes every leaf layer of `model` that supports it (`Model.quantize`).
+
+    Layers without `quantize` are skipped; a subclass of a quantizable
+    layer is skipped with a warning, as Keras does.
+    """
+    if filters is not None and not isinstance(filters, (str, list, tuple)):
+        if not callable(filters):
+            raise ValueError(
+                "The `filters` argument must be a regex string, a list of "
+                f"regex strings, or a callable. Received: {type(filters)}"
+            )
+    config = qconfig.resolve(mode, config)
+    mode = config.mode
+    if not model.built:
+        raise ValueError(
+            "Cannot quantize a layer that isn't yet built. Layer "
+            f"'{model.name}' (of type '{type(model).__name__}') is not built yet."
+        )
+    for layer in model.modules():
+        if not isinstance(layer, QuantizationMixin) or not _selected(layer, filters):
+            continue
+        try:
+            layer.quantize(mode, type_check=type_check, config=config)
+        except NotImplementedError as e:
+            if type_check and type(layer) is not layer._quantizable_class:
+                warnings.warn(str(e), stacklevel=3)
+            else:
+                raise
+
+
+__all__ = [
+    "DenseQuantization",
+    "EinsumDenseQuantization",
+    "EmbeddingQuantization",
+    "QuantizationMixin",
+    "quantize_model",
+]
