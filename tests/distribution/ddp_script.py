@@ -58,10 +58,11 @@ def mlp() -> keras.Model:
     )
 
 
-def compiled_mlp() -> keras.Model:
+def compiled_mlp(optimizer: object = None) -> keras.Model:
     set_random_seed(0)  # cornu.random.seed: independent of cornu.utils
     model = mlp()
-    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
+    optimizer = optimizer or keras.optimizers.SGD(0.1)
+    model.compile(optimizer=optimizer, loss="mse", metrics=["mae"])
     return model
 
 
@@ -211,7 +212,8 @@ def restart_mode(out: str, backup_dir: str) -> dict:
 
 def fsdp_mode(out: str, seed_path: str | None) -> dict:
     keras.distribution.set_distribution(keras.distribution.FullyShardedDataParallel())
-    model = compiled_mlp()
+    # Adam: its slots are sharded like the weights (1/N on each rank).
+    model = compiled_mlp(keras.optimizers.Adam(0.05))
     checkpoint = keras.callbacks.ModelCheckpoint(
         os.path.join(out, f"fsdp_ckpt_rank{RANK}.weights.h5"), save_weights_only=True
     )

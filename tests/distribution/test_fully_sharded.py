@@ -39,10 +39,8 @@ def test_each_rank_holds_part_of_each_weight(runs: dict) -> None:
 
 
 def test_weights_equal_single_process_training(runs: dict) -> None:
+    # The sharded runs train with Adam (slots sharded like the weights).
     single = weights(runs["single"], "fsdp_w")
-    # The same model and data as the plain `fit`: also equal to it.
-    for a, b in zip(weights(runs["single"]), single, strict=True):
-        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-7)
     for rank in ("rank0", "rank1"):
         sharded = weights(runs[rank], "fsdp_w")
         assert len(sharded) == len(single) == 4

@@ -84,6 +84,8 @@ class Variable(torch.nn.Parameter):
     # each update, as Keras does.
     constraint: Any = None
     regularizer: Any = None
+    # Set on optimizer slots: the weight the slot belongs to.
+    _slot_of: Any = None
 
     def __new__(
         cls,

@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from cornu.distribution.runtime import own_classes
+from cornu.distribution.runtime import as_sharded, own_classes
 
 
 def _state(model: Any) -> dict[str, torch.Tensor]:
@@ -32,7 +32,7 @@ def _state(model: Any) -> dict[str, torch.Tensor]:
     for saveable in walk(model):
         group = f"{saveable.path}/vars" if saveable.path else "vars"
         for i, v in enumerate(saveable.variables()):
-            state[f"{group}/{i}"] = v
+            state[f"{group}/{i}"] = as_sharded(v)
     return state
 
 

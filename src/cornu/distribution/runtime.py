@@ -122,6 +122,30 @@ def collective(what: str) -> Iterator[None]:
         ) from e
 
 
+def _local(tensor: Any) -> Any:
+    """A sharded weight's (or gradient's) own part, as the same tensor object
+    at every step (so the optimizer keeps one slot per shard); else itself."""
+    local = getattr(tensor, "_local_tensor", None)
+    if local is None:
+        return tensor
+    _PARAM_OF_LOCAL[id(local)] = tensor
+    return local
+
+
+# A sharded weight's own part -> the weight (a DTensor): optimizer slots made
+# from the part (`_slot_of`) are sharded like the weight, for saving.
+_PARAM_OF_LOCAL: dict[int, Any] = {}
+
+
+def _sharded_like(tensor: Any) -> Any:
+    """The DTensor whose sharding `tensor` has: itself, the weight of an
+    optimizer slot of a sharded weight, or None when it is not sharded."""
+    if _is_dtensor(tensor):
+        return tensor
+    reference = getattr(tensor, "_slot_of", None)
+    return None if reference is None else _PARAM_OF_LOCAL.get(id(reference))
+
+
 def apply_across_processes(optimizer: Any, grads: Any, variables: Any) -> bool:
     """Runs `optimizer.apply` on gradients averaged over all processes.
 
@@ -143,7 +167,17 @@ def apply_across_processes(optimizer: Any, grads: Any, variables: Any) -> bool:
         return False
     runtime = _STATE.active
     if runtime is not None and runtime._sharded:
-        return False  # FSDP reduce-scattered the gradients in backward
+        # FSDP reduce-scattered the gradients in backward: each rank updates
+        # its own shards, with optimizer slots shaped like them (1/N each).
+        _STATE.reducing = True
+        try:
+            optimizer.apply(
+                [_local(g) for g in grads],
+                None if variables is None else [_local(v) for v in variables],
+            )
+        finally:
+            _STATE.reducing = False
+        return True
     targets = variables
     if targets is None:
         targets = getattr(optimizer, "_trainable_variables", None) or []
@@ -543,13 +577,31 @@ def full_value(tensor: torch.Tensor) -> torch.Tensor:
     Returns:
         A tensor with the weight's full shape (not a DTensor).
     """
-    if not _is_dtensor(tensor):
+    if _sharded_like(tensor) is None:
         return tensor
     gathered = _GATHERED.get(id(tensor))
     if gathered is not None:
         return gathered
     with torch.no_grad(), collective("gathering a sharded weight"):
-        return tensor.full_tensor()  # type: ignore[attr-defined]
+        return as_sharded(tensor).full_tensor()  # type: ignore[attr-defined]
+
+
+def as_sharded(tensor: torch.Tensor) -> torch.Tensor:
+    """An optimizer slot of a sharded weight as a DTensor sharded like the
+    weight (sharing the slot's memory); any other tensor as it is."""
+    like = _sharded_like(tensor)
+    if like is None or like is tensor:
+        return tensor
+    from torch.distributed.tensor import DTensor
+
+    return DTensor.from_local(
+        tensor,
+        like.device_mesh,
+        like.placements,
+        run_check=False,
+        shape=like.shape,
+        stride=like.stride(),
+    )
 
 
 def assign_full_value(tensor: torch.Tensor, value: torch.Tensor) -> None:
@@ -564,16 +616,24 @@ def assign_full_value(tensor: torch.Tensor, value: torch.Tensor) -> None:
         value: a tensor of the weight's full shape.
     """
     value = value.to(device=tensor.device, dtype=tensor.dtype)
+    like = _sharded_like(tensor)
+    if like is None and tuple(value.shape) != tuple(tensor.shape):
+        raise ValueError(
+            f"Cannot assign a value of shape {tuple(value.shape)} to a variable "
+            f"of shape {tuple(tensor.shape)}."
+        )
     with torch.no_grad():
-        if _is_dtensor(tensor):
+        if like is not None:
             from torch.distributed.tensor import distribute_tensor
 
             value = distribute_tensor(
                 value,
-                tensor.device_mesh,  # type: ignore[attr-defined]
-                tensor.placements,  # type: ignore[attr-defined]
+                like.device_mesh,
+                like.placements,
                 src_data_rank=None,  # every rank slices its own copy
             )
+            if like is not tensor:  # an optimizer slot: keep this rank's part
+                value = value.to_local()
         tensor.copy_(value)
 
 
@@ -603,7 +663,7 @@ def gathered_for_saving(obj: Any) -> Iterator[None]:
         try:
             for saveable in walk(obj):
                 for v in saveable.variables():
-                    if not _is_dtensor(v) or id(v) in ids:
+                    if _sharded_like(v) is None or id(v) in ids:
                         continue
                     ids[id(v)] = None
                     whole = full_value(v)

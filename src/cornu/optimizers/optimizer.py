@@ -470,6 +470,9 @@ class Optimizer:
         # walk weight, gradient and slots in the same order.
         if isinstance(reference_variable, torch.Tensor):
             match_layout(variable, reference_variable)
+        # Which weight the slot belongs to (cornu.distribution shards slots
+        # of sharded weights like the weights).
+        variable._slot_of = reference_variable
         return variable
 
     def add_optimizer_variables(
@@ -968,9 +971,12 @@ class Optimizer:
 
     def save_own_variables(self, store: Any) -> None:
         """Writes the variables to `store` under keys "0", "1", ..."""
+        from cornu.distribution.runtime import full_value
+
         for i, variable in enumerate(self.variables):
-            # A copy: `numpy()` of a CPU tensor shares its memory.
-            store[str(i)] = np.array(variable.detach().cpu().numpy())
+            # Whole (a sharded weight's slots are gathered), and a copy:
+            # `numpy()` of a CPU tensor shares its memory.
+            store[str(i)] = np.array(full_value(variable).detach().cpu().numpy())
 
     def load_own_variables(self, store: Any) -> None:
         """Reads the variables from `store`, as written by `save_own_variables`."""
@@ -988,8 +994,11 @@ class Optimizer:
                 )
             warnings.warn(msg, stacklevel=2)
             return
+        from cornu.distribution.runtime import assign_full_value
+
         for i, variable in enumerate(variables):
-            variable.assign(np.asarray(store[str(i)]))
+            # A sharded weight's slot keeps its own part of the whole value.
+            assign_full_value(variable, torch.as_tensor(np.asarray(store[str(i)])))
 
     # -- serialization -------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
