@@ -35,11 +35,22 @@ def keras_op(class_name: str) -> Callable[[F], F]:
     def deco(fn: F) -> F:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            # The hot path, inlined: tensors and Python scalars only.
+            # The hot path, inlined: tensors and Python scalars only (no
+            # keyword forwarding when there is none: it costs).
             for a in args:
-                if type(a) not in _PLAIN:
-                    break
+                kind = type(a)
+                if kind in _PLAIN:
+                    continue
+                if kind is list or kind is tuple:  # e.g. concatenate's inputs
+                    for b in a:
+                        if type(b) not in _PLAIN:
+                            break
+                    else:
+                        continue
+                break
             else:
+                if not kwargs:
+                    return fn(*args)
                 for v in kwargs.values():
                     if type(v) not in _PLAIN:
                         break
