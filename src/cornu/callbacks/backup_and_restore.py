@@ -199,9 +199,18 @@ class BackupAndRestore(Callback):
         rng: dict[str, Any],
         step_rng: dict[str, Any] | None,
     ) -> None:
+        from cornu.distribution.runtime import full_value
+
+        model = self.model
+        optimizer = getattr(model, "optimizer", None)
+        # Every rank gathers (a fully sharded weight or slot needs them all);
+        # rank 0 alone writes.
+        model_values = [full_value(v) for v in _model_variables(model)]
+        optimizer_values = [
+            full_value(v) for v in getattr(optimizer, "variables", None) or []
+        ]
         if not _is_writer():
             return
-        model = self.model
         arrays: dict[str, np.ndarray] = {}
         meta: dict[str, Any] = {
             "format": _FORMAT,
@@ -209,11 +218,10 @@ class BackupAndRestore(Callback):
             "epoch": epoch,
             "step": step,
         }
-        meta["model_dtypes"] = _pack_tensors(arrays, "model", _model_variables(model))
-        optimizer = getattr(model, "optimizer", None)
+        meta["model_dtypes"] = _pack_tensors(arrays, "model", model_values)
         if optimizer is not None:
             meta["optimizer_dtypes"] = _pack_tensors(
-                arrays, "optimizer", list(getattr(optimizer, "variables", []))
+                arrays, "optimizer", optimizer_values
             )
             learning_rate = _settable_learning_rate(optimizer)
             if learning_rate is not None:
@@ -353,7 +361,6 @@ def _pack_tensors(
     return dtypes
 
 
-@torch.no_grad()
 def _assign_tensors(
     arrays: dict[str, np.ndarray],
     prefix: str,
@@ -367,19 +374,23 @@ def _assign_tensors(
             f"has {len(targets)}. Restore into the model (and optimizer) that "
             "wrote the backup."
         )
+    from cornu.distribution.runtime import assign_full_value, full_shape
+
     for i, (dtype, target) in enumerate(zip(dtypes, targets)):
         # A C-ordered copy (`ascontiguousarray` would turn 0-d into 1-d).
         value = torch.from_numpy(np.array(arrays[f"{prefix}_{i}"], order="C"))
         torch_dtype = getattr(torch, dtype)
         if value.dtype != torch_dtype:
             value = value.view(torch_dtype)
-        if tuple(value.shape) != tuple(target.shape):
+        shape = full_shape(target)
+        if tuple(value.shape) != shape:
             name = getattr(target, "path", None) or getattr(target, "name", i)
             raise ValueError(
                 f"The backup's {what} variable {name!r} has shape "
-                f"{tuple(value.shape)}; the {what} expects {tuple(target.shape)}."
+                f"{tuple(value.shape)}; the {what} expects {shape}."
             )
-        target.copy_(value)
+        # A fully sharded weight (or its slot) keeps its own part.
+        assign_full_value(target, value)
 
 
 def _settable_learning_rate(optimizer: Any) -> float | None:

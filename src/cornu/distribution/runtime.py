@@ -586,6 +586,13 @@ def full_value(tensor: torch.Tensor) -> torch.Tensor:
         return as_sharded(tensor).full_tensor()  # type: ignore[attr-defined]
 
 
+def full_shape(tensor: torch.Tensor) -> tuple[int, ...]:
+    """The shape of a weight's whole value (an optimizer slot of a sharded
+    weight holds only this rank's part of it)."""
+    like = _sharded_like(tensor)
+    return tuple((tensor if like is None else like).shape)
+
+
 def as_sharded(tensor: torch.Tensor) -> torch.Tensor:
     """An optimizer slot of a sharded weight as a DTensor sharded like the
     weight (sharing the slot's memory); any other tensor as it is."""
