@@ -151,6 +151,21 @@ def raw_ops(keras: Any) -> Any:
     return keras.Model(x, ops.concatenate([ops.log1p(h), stats], axis=-1))
 
 
+def spectrogram(keras: Any) -> Any:
+    """Audio in, a trainable STFT front end (its kernels are weights)."""
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input((64, 1)),
+            layers.STFTSpectrogram(
+                mode="log", frame_length=16, frame_step=8, window=None, trainable=True
+            ),
+            layers.Flatten(),
+            layers.Dense(2),
+        ]
+    )
+
+
 # Architectures saved as `.keras` and as `.weights.h5`.
 BUILDERS = {
     "sequential": sequential,
@@ -163,6 +178,7 @@ BUILDERS = {
     "recurrent": recurrent,
     "attention": attention,
     "raw_ops": raw_ops,
+    "spectrogram": spectrogram,
 }
 
 # The layers each architecture needs; an architecture whose layers cornu does
@@ -173,6 +189,7 @@ REQUIRES = {
     "embed": ["Embedding", "LayerNormalization", "Flatten"],
     "recurrent": ["LSTM", "GRU"],
     "attention": ["MultiHeadAttention", "GlobalAveragePooling1D"],
+    "spectrogram": ["STFTSpectrogram", "Flatten"],
 }
 
 # Input specs (shape without batch, dtype, and for integers the exclusive max).
@@ -184,6 +201,7 @@ INPUTS: dict[str, list[tuple[tuple[int, ...], str, int]]] = {
     "recurrent": [((6, 3), "float32", 0)],
     "attention": [((6, 4), "float32", 0)],
     "raw_ops": [((6,), "float32", 0)],
+    "spectrogram": [((64, 1), "float32", 0)],
 }
 
 
