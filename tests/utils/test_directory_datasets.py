@@ -1,7 +1,9 @@
+import importlib.util
 import os
 
 import numpy as np
 import pytest
+import torch
 
 import cornu as keras
 from cornu import utils
@@ -101,8 +103,8 @@ def test_image_dataset_errors(image_dir):
         utils.image_dataset_from_directory(image_dir, color_mode="cmyk")
     with pytest.raises(ValueError, match="did not match the names"):
         utils.image_dataset_from_directory(image_dir, class_names=["cow"])
-    with pytest.raises(ValueError, match='format="grain" is not available'):
-        utils.image_dataset_from_directory(image_dir, format="grain")
+    with pytest.raises(ValueError, match='format="tf" is not available'):
+        utils.image_dataset_from_directory(image_dir, format="tf")
     with pytest.raises(ValueError, match="Expected the lengths of `labels`"):
         utils.image_dataset_from_directory(image_dir, labels=[0, 1], verbose=False)
 
@@ -138,3 +140,53 @@ def test_image_utils_round_trip(tmp_path):
     assert utils.array_to_img(img).mode == "RGB"
     with pytest.raises(ValueError, match="Expected image array to have rank 3"):
         utils.array_to_img(np.zeros((2, 2)))
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("grain") is None, reason="needs the grain package"
+)
+def test_grain_format_yields_the_torch_format_batches(image_dir, tmp_path):
+    import grain
+
+    kwargs = dict(image_size=4, batch_size=3, shuffle=False, verbose=False)
+    ours = utils.image_dataset_from_directory(image_dir, format="grain", **kwargs)
+    torch_ds = utils.image_dataset_from_directory(image_dir, **kwargs)
+    assert isinstance(ours, grain.IterDataset)
+    assert ours.class_names == torch_ds.class_names == ["cat", "dog"]
+    assert ours.file_paths == torch_ds.file_paths
+    for (xa, ya), (xb, yb) in zip(ours, torch_ds, strict=True):
+        torch.testing.assert_close(xa, xb)
+        torch.testing.assert_close(ya, yb)
+    # Split, seeded shuffle, and `fit` consuming it, as it does a torch loader.
+    train, val = utils.image_dataset_from_directory(
+        image_dir,
+        format="grain",
+        validation_split=0.25,
+        subset="both",
+        seed=3,
+        image_size=4,
+        batch_size=2,
+        verbose=False,
+    )
+    assert len(train.file_paths) + len(val.file_paths) == len(torch_ds.file_paths)
+    model = keras.Sequential(
+        [keras.Input((4, 4, 3)), keras.layers.Flatten(), keras.layers.Dense(2)]
+    )
+    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    history = model.fit(train, validation_data=val, epochs=2, verbose=0)
+    assert len(history.history["val_loss"]) == 2
+    (texts, labels) = next(
+        iter(
+            utils.text_dataset_from_directory(
+                _text_tree(tmp_path), format="grain", shuffle=False, verbose=False
+            )
+        )
+    )
+    assert texts == ["neg review", "pos review"] and labels.tolist() == [0, 1]
+
+
+def _text_tree(root):
+    for name in ("neg", "pos"):
+        os.makedirs(root / "texts" / name)
+        (root / "texts" / name / "a.txt").write_text(name + " review")
+    return root / "texts"

@@ -190,7 +190,7 @@ def audio_dataset_from_directory(
                 "`sampling_rate` should be higher than 0. "
                 f"Received: sampling_rate={sampling_rate}"
             )
-    dataset_utils.check_format(format)
+    dataset_utils.check_format(format, grain=True)
     dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
     load = functools.partial(
         load_audio,
@@ -215,4 +215,5 @@ def audio_dataset_from_directory(
         verbose,
         num_workers,
         collate_fn=_pad_batch if batch_size is not None else None,
+        format=format,
     )

@@ -140,18 +140,29 @@ def _rescale_split_sizes(
 # ------------------------------------------------------- directory datasets
 
 
-def check_format(format: str) -> None:
-    """Accepts `format="torch"`; names what is missing for `"tf"`/`"grain"`."""
+def check_format(format: str, grain: bool = False) -> None:
+    """Accepts `format="torch"`, and `"grain"` where the helper builds grain
+    datasets (`grain=True`) and the package is installed; names what is
+    missing otherwise."""
     if format == "torch":
         return
+    if format == "grain" and grain:
+        try:
+            import grain as _  # noqa: F401
+        except ImportError as e:
+            raise ImportError(
+                'format="grain" needs the `grain` package: `pip install grain`. '
+                'Or use format="torch".'
+            ) from e
+        return
     if format in ("tf", "grain"):
+        available = '"torch", "grain"' if grain else '"torch"'
         raise ValueError(
-            f'format="{format}" is not available in cornu: it returns '
-            'torch datasets. Available formats: "torch".'
+            f'format="{format}" is not available in cornu here: it builds no '
+            f"tf.data pipelines. Available formats: {available}."
         )
     raise ValueError(
-        f'`format` should be "torch" (the only format cornu provides). '
-        f"Received: format={format!r}"
+        f'`format` should be "torch" or "grain". Received: format={format!r}'
     )
 
 
@@ -429,9 +440,11 @@ def directory_dataset(
     verbose: bool,
     num_workers: int,
     collate_fn: Any = None,
+    format: str = "torch",
 ) -> Any:
     """What the directory helpers share: index the files, split, encode the
-    labels and build the loader(s) reading each file with `load`."""
+    labels and build the loader(s) reading each file with `load` (torch
+    `DataLoader`s, or grain datasets for `format="grain"`)."""
     if seed is None:
         seed = np.random.randint(1_000_000)
     paths, label_array, names = index_directory(
@@ -463,6 +476,15 @@ def directory_dataset(
                 f"Allowed formats: {formats}"
             )
         encoded = encode_labels(sub_labels, label_mode, len(names) if names else 0)
+        if format == "grain":
+            return grain_dataset(
+                FileDataset(sub_paths, encoded, load),
+                batch_size,
+                shuffle_subset,
+                seed,
+                names,
+                collate_fn or _stack,
+            )
         return make_loader(
             FileDataset(sub_paths, encoded, load),
             batch_size=batch_size,
@@ -476,3 +498,34 @@ def directory_dataset(
     if subset == "both":
         return build("training", shuffle), build("validation", False)
     return build(subset, shuffle)
+
+
+def _stack(samples: list[Any]) -> Any:
+    """Batches samples (tensors, or tuples of them) by stacking each part."""
+    if isinstance(samples[0], tuple):
+        return tuple(_stack(list(part)) for part in zip(*samples))
+    return torch.stack([torch.as_tensor(x) for x in samples])
+
+
+def grain_dataset(
+    dataset: FileDataset,
+    batch_size: int | None,
+    shuffle: bool,
+    seed: int | None,
+    class_names: list[str] | None,
+    collate_fn: Callable[[list[Any]], Any],
+) -> Any:
+    """`dataset` as a `grain.IterDataset` (Keras's `format="grain"`): files
+    read lazily, shuffled with `seed`, batched with `collate_fn`; it has
+    `class_names` and `file_paths`, and `fit` iterates it each epoch."""
+    import grain
+
+    ds = grain.MapDataset.range(len(dataset))
+    if shuffle:
+        ds = ds.shuffle(seed=int(seed if seed is not None else 0))
+    ds = ds.map(dataset.__getitem__).to_iter_dataset()
+    if batch_size is not None:
+        ds = ds.batch(batch_size, batch_fn=collate_fn)
+    ds.class_names = class_names
+    ds.file_paths = dataset.file_paths
+    return ds

@@ -187,7 +187,7 @@ def image_dataset_from_directory(
             f"interpolation={interpolation!r} is not available in cornu; use "
             '"bilinear", "nearest", "bicubic" or "area".'
         )
-    dataset_utils.check_format(format)
+    dataset_utils.check_format(format, grain=True)
     dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
     data_format = data_format or config.image_data_format()
     require_pil()
@@ -217,4 +217,5 @@ def image_dataset_from_directory(
         follow_links,
         verbose,
         num_workers,
+        format=format,
     )

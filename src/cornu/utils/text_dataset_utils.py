@@ -87,7 +87,7 @@ def text_dataset_from_directory(
     labels, label_mode = dataset_utils.check_label_args(
         labels, label_mode, class_names, "text samples"
     )
-    dataset_utils.check_format(format)
+    dataset_utils.check_format(format, grain=True)
     dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
     load = functools.partial(load_text, max_length=max_length)
 
@@ -108,4 +108,5 @@ def text_dataset_from_directory(
         verbose,
         num_workers,
         collate_fn=_collate_texts if batch_size is not None else None,
+        format=format,
     )
