@@ -187,8 +187,8 @@ def test_errors(audio_dir, tmp_path) -> None:
         audio_dataset_from_directory(root, labels="folders")
     with pytest.raises(ValueError, match="you must provide a `seed`"):
         audio_dataset_from_directory(root, validation_split=0.2, subset="training")
-    with pytest.raises(ValueError, match='format="tf" is not available'):
-        audio_dataset_from_directory(root, format="tf")
+    with pytest.raises(ValueError, match='`format` should be "torch"'):
+        audio_dataset_from_directory(root, format="numpy")
     with pytest.raises(ValueError, match="exactly 2 class_names"):
         audio_dataset_from_directory(root / "up", label_mode="binary", verbose=False)
     empty = tmp_path / "empty"

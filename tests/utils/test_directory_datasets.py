@@ -103,8 +103,8 @@ def test_image_dataset_errors(image_dir):
         utils.image_dataset_from_directory(image_dir, color_mode="cmyk")
     with pytest.raises(ValueError, match="did not match the names"):
         utils.image_dataset_from_directory(image_dir, class_names=["cow"])
-    with pytest.raises(ValueError, match='format="tf" is not available'):
-        utils.image_dataset_from_directory(image_dir, format="tf")
+    with pytest.raises(ValueError, match='`format` should be "torch"'):
+        utils.image_dataset_from_directory(image_dir, format="jax")
     with pytest.raises(ValueError, match="Expected the lengths of `labels`"):
         utils.image_dataset_from_directory(image_dir, labels=[0, 1], verbose=False)
 
@@ -190,3 +190,37 @@ def _text_tree(root):
         os.makedirs(root / "texts" / name)
         (root / "texts" / name / "a.txt").write_text(name + " review")
     return root / "texts"
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("tensorflow") is not None, reason="tensorflow present"
+)
+def test_tf_format_without_tensorflow_names_what_to_install(image_dir):
+    with pytest.raises(ImportError, match='format="tf" needs the `tensorflow`'):
+        utils.image_dataset_from_directory(image_dir, format="tf", verbose=False)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("tensorflow") is None, reason="needs tensorflow"
+)
+def test_tf_format_yields_the_torch_format_batches(image_dir, tmp_path):
+    import tensorflow as tf
+
+    kwargs = dict(image_size=4, batch_size=3, shuffle=False, verbose=False)
+    ours = utils.image_dataset_from_directory(image_dir, format="tf", **kwargs)
+    torch_ds = utils.image_dataset_from_directory(image_dir, **kwargs)
+    assert isinstance(ours, tf.data.Dataset)
+    assert ours.class_names == ["cat", "dog"]
+    assert ours.file_paths == torch_ds.file_paths
+    for (xa, ya), (xb, yb) in zip(ours, torch_ds, strict=True):
+        np.testing.assert_array_equal(xa.numpy(), xb.numpy())
+        np.testing.assert_array_equal(ya.numpy(), yb.numpy())
+    texts, labels = next(
+        iter(
+            utils.text_dataset_from_directory(
+                _text_tree(tmp_path), format="tf", shuffle=False, verbose=False
+            )
+        )
+    )
+    assert texts.numpy().tolist() == [b"neg review", b"pos review"]
+    assert labels.numpy().tolist() == [0, 1]

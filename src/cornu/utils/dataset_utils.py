@@ -5,6 +5,7 @@ torch `DataLoader` the helpers return.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -141,25 +142,26 @@ def _rescale_split_sizes(
 
 
 def check_format(format: str, grain: bool = False) -> None:
-    """Accepts `format="torch"`, and `"grain"` where the helper builds grain
-    datasets (`grain=True`) and the package is installed; names what is
+    """Accepts `format="torch"`; where the helper builds them (`grain=True`),
+    `"grain"` and `"tf"` when their package is installed. Names what is
     missing otherwise."""
     if format == "torch":
         return
-    if format == "grain" and grain:
+    packages = {"grain": "grain", "tf": "tensorflow"}
+    if format in packages and grain:
         try:
-            import grain as _  # noqa: F401
+            importlib.import_module(packages[format])
         except ImportError as e:
             raise ImportError(
-                'format="grain" needs the `grain` package: `pip install grain`. '
-                'Or use format="torch".'
+                f'format="{format}" needs the `{packages[format]}` package '
+                f"(`pip install {packages[format]}`). Available formats: "
+                '"torch", and "grain"/"tf" with their packages.'
             ) from e
         return
-    if format in ("tf", "grain"):
-        available = '"torch", "grain"' if grain else '"torch"'
+    if format in packages:
         raise ValueError(
-            f'format="{format}" is not available in cornu here: it builds no '
-            f"tf.data pipelines. Available formats: {available}."
+            f'format="{format}" is not available in cornu here: this helper '
+            'builds torch datasets. Available formats: "torch".'
         )
     raise ValueError(
         f'`format` should be "torch" or "grain". Received: format={format!r}'
@@ -476,6 +478,17 @@ def directory_dataset(
                 f"Allowed formats: {formats}"
             )
         encoded = encode_labels(sub_labels, label_mode, len(names) if names else 0)
+        if format == "tf":
+            return tf_dataset(
+                make_loader(
+                    FileDataset(sub_paths, encoded, load),
+                    batch_size=batch_size,
+                    shuffle=shuffle_subset,
+                    seed=seed,
+                    class_names=names,
+                    collate_fn=collate_fn,
+                )
+            )
         if format == "grain":
             return grain_dataset(
                 FileDataset(sub_paths, encoded, load),
@@ -529,3 +542,32 @@ def grain_dataset(
     ds.class_names = class_names
     ds.file_paths = dataset.file_paths
     return ds
+
+
+def _as_numpy(x: Any) -> Any:
+    if isinstance(x, (tuple, list)) and x and not isinstance(x[0], (str, bytes)):
+        return tuple(_as_numpy(part) for part in x)  # (inputs, labels)
+    if isinstance(x, torch.Tensor):
+        return x.numpy()
+    return np.asarray(x).astype(bytes)  # a batch of texts: tf.string
+
+
+def tf_dataset(loader: DirectoryDataLoader) -> Any:
+    """`loader`'s batches as a `tf.data.Dataset` (Keras's `format="tf"`),
+    with `class_names` and `file_paths`; files are read by `loader`."""
+    import tensorflow as tf
+
+    def spec(x: Any) -> Any:
+        if isinstance(x, tuple):
+            return tuple(spec(part) for part in x)
+        shape = (None, *x.shape[1:]) if loader.batch_size else x.shape
+        dtype = tf.string if x.dtype.kind == "S" else tf.as_dtype(x.dtype)
+        return tf.TensorSpec(shape=shape, dtype=dtype)
+
+    first = _as_numpy(next(iter(loader)))
+    dataset = tf.data.Dataset.from_generator(
+        lambda: (_as_numpy(batch) for batch in loader), output_signature=spec(first)
+    )
+    dataset.class_names = loader.class_names
+    dataset.file_paths = loader.file_paths
+    return dataset
