@@ -220,8 +220,8 @@ def _memory_order(t: torch.Tensor) -> torch.Tensor:
 def _average(grads: list[Any], count: float) -> list[Any]:
     """Gradients averaged over ranks, each weighted by `count` samples."""
     present = [g for g in grads if g is not None]
-    if not present:
-        return grads
+    if not present or dist.get_world_size() == 1:
+        return grads  # one process: the average is the gradient itself
     flat = torch.cat(
         [_memory_order(g.detach()).float() for g in present]
         + [torch.ones(1, device=present[0].device)]
