@@ -13,8 +13,11 @@ from cornu.optimizers.optimizer import Optimizer, as_float32
 def _fused_group(variables: list[Any]) -> tuple[torch.Tensor, torch.dtype] | None:
     """The step tensor for torch's fused Adam kernel (on the variables'
     device) and the variables' dtype, or None when the kernel does not apply
-    (it wants one device and one floating dtype)."""
+    (it wants one device, one floating dtype, and each variable's elements
+    dense in memory: it walks raw memory)."""
     if not variables or not all(isinstance(v, torch.Tensor) for v in variables):
+        return None
+    if not all(_dense(v) for v in variables):
         return None
     device, dtype = variables[0].device, variables[0].dtype
     if device.type not in ("cpu", "cuda") or not dtype.is_floating_point:
@@ -25,15 +28,11 @@ def _fused_group(variables: list[Any]) -> tuple[torch.Tensor, torch.dtype] | Non
 
 
 def _fusable(grads: list[Any], variables: list[Any], dtype: torch.dtype) -> bool:
-    # The CPU kernel walks raw memory: weight, gradient and slots (created
-    # with the weight's strides) must share one dense layout, e.g. both
+    # Weight, gradient and slots (created with the weight's strides, dense:
+    # checked once in `_fused_group`) must share one layout, e.g. both
     # contiguous or both a transposed Dense kernel's.
     for grad, variable in zip(grads, variables):
-        if (
-            grad.dtype != dtype
-            or grad.stride() != variable.stride()
-            or not _dense(variable)
-        ):
+        if grad.dtype != dtype or grad.stride() != variable.stride():
             return False
     return True
 
