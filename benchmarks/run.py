@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     peak = matmul_gflops()
     import ops_overhead
 
-    op_rows = ops_overhead.measure(calls=max(100, int(2000 * args.scale)))
+    op_rows = ops_overhead.measure(calls=max(100, int(500 * args.scale)))
     import rnn_paths
 
     rnn_steps = max(5, int(100 * min(args.scale, 1.0)))

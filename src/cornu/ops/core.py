@@ -33,38 +33,100 @@ def keras_op(class_name: str) -> Callable[[F], F]:
     """
 
     def deco(fn: F) -> F:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            # The hot path, inlined: tensors and Python scalars only (no
-            # keyword forwarding when there is none: it costs).
-            for a in args:
-                kind = type(a)
-                if kind in _PLAIN:
-                    continue
-                if kind is list or kind is tuple:  # e.g. concatenate's inputs
-                    for b in a:
-                        if type(b) not in _PLAIN:
-                            break
-                    else:
-                        continue
-                break
-            else:
-                if not kwargs:
-                    return fn(*args)
-                for v in kwargs.values():
-                    if type(v) not in _PLAIN:
-                        break
-                else:
-                    return fn(*args, **kwargs)
+        def generic(*args: Any, **kwargs: Any) -> Any:
             if any_symbolic(args, kwargs):
                 return symbolic_op(fn, class_name, args, kwargs)
             return fn(*args, **kwargs)
 
+        wrapper = _with_signature_of(fn, generic)
+        functools.update_wrapper(wrapper, fn)
         wrapper.__keras_op__ = class_name  # type: ignore[attr-defined]
         OPS_BY_CLASS_NAME.setdefault(class_name, fn)
         return wrapper  # type: ignore[return-value]
 
     return deco
+
+
+# Argument types that can never hold a KerasTensor: an op whose arguments all
+# have one of them (or are short lists/tuples of them) runs straight away.
+_EAGER = _PLAIN | {torch.dtype, np.ndarray}
+
+
+def _with_signature_of(fn: Callable[..., Any], generic: Callable[..., Any]) -> Any:
+    """A function with `fn`'s own parameters that calls `fn` directly when no
+    argument can be symbolic, and `generic` otherwise.
+
+    Spelling the parameters out (rather than `*args, **kwargs`) lets Python
+    bind them without building a tuple and a dict, and the check is one
+    exact-type test per argument: on small tensors an op then costs little
+    more than the torch call it makes.
+    """
+    params = list(inspect.signature(fn).parameters.values())
+    plain_kinds = (
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.KEYWORD_ONLY,
+    )
+    if any(p.kind not in plain_kinds for p in params):
+        return functools.wraps(fn)(generic)  # *args/**kwargs: checked generically
+    names = [p.name for p in params]
+    keyword_only = {p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    parts = list(names)
+    if keyword_only:
+        parts.insert(min(names.index(n) for n in keyword_only), "*")
+    header = ", ".join(parts)
+    call = ", ".join(f"{n}={n}" if n in keyword_only else n for n in names)
+    slow = "return _slow(_params, _defaults, locals())"
+    lines = [f"def {fn.__name__}({header}):"]
+    for n in names:
+        # Straight-line checks, no call: tensors and scalars pass at once,
+        # lists/tuples (e.g. concatenate's inputs) item by item.
+        lines += [
+            f"    if type({n}) not in _EAGER:",
+            f"        if type({n}) is not list and type({n}) is not tuple:",
+            f"            {slow}",
+            f"        for _item in {n}:",
+            "            if type(_item) not in _EAGER:",
+            f"                {slow}",
+        ]
+    lines.append(f"    return _fn({call})")
+    source = "\n".join(lines) + "\n"
+    defaults = {
+        p.name: p.default for p in params if p.default is not inspect.Parameter.empty
+    }
+    namespace: dict[str, Any] = {
+        "_EAGER": _EAGER,
+        "_fn": fn,
+        "_slow": functools.partial(_call_generic, generic),
+        "_params": params,
+        "_defaults": defaults,
+    }
+    exec(compile(source, f"<keras op {fn.__name__}>", "exec"), namespace)  # noqa: S102
+    wrapper = namespace[fn.__name__]
+    wrapper.__defaults__ = fn.__defaults__
+    wrapper.__kwdefaults__ = fn.__kwdefaults__
+    return wrapper
+
+
+def _call_generic(
+    generic: Callable[..., Any],
+    params: list[inspect.Parameter],
+    defaults: dict[str, Any],
+    values: dict[str, Any],
+) -> Any:
+    # Arguments left at their default are not passed on, so a recorded
+    # graph node's config holds what the caller wrote, as before.
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    for p in params:
+        value = values[p.name]
+        if p.name in defaults and value is defaults[p.name]:
+            continue
+        if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and not kwargs:
+            if len(args) == params.index(p):
+                args.append(value)
+                continue
+        kwargs[p.name] = value
+    return generic(*args, **kwargs)
 
 
 def _has_float(x: Any) -> bool:

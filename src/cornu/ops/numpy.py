@@ -1633,23 +1633,19 @@ def concatenate(xs: Sequence[ArrayLike], axis: int | None = 0) -> Tensor:
     Returns:
         The joined tensor, with Keras's `result_type` of the inputs.
     """
-    if type(axis) is int and _same_dtype_tensors(xs):
-        return torch.cat(xs, axis)  # type: ignore[arg-type]  # the common case
+    if type(axis) is int:  # the common case: tensors of one dtype, to torch
+        dtype = None
+        for x in xs:
+            if type(x) is not Tensor or x.dtype is not dtype and dtype is not None:
+                break
+            dtype = x.dtype
+        else:
+            if dtype is not None:
+                return torch.cat(xs, axis)  # type: ignore[arg-type]
     ts = _all_tensors(xs)
     if axis is None:
         return torch.cat([t.reshape(-1) for t in ts])
     return torch.cat(ts, dim=axis)
-
-
-def _same_dtype_tensors(xs: Any) -> bool:
-    """Whether `xs` is a non-empty list/tuple of tensors of one dtype."""
-    if type(xs) is not list and type(xs) is not tuple or not xs:
-        return False
-    dtype = getattr(xs[0], "dtype", None)
-    for x in xs:
-        if type(x) is not Tensor or x.dtype is not dtype:
-            return False
-    return True
 
 
 @keras_op("Stack")
@@ -1887,16 +1883,26 @@ def take(x: ArrayLike, indices: ArrayLike, axis: int | None = None) -> Tensor:
 
     Negative indices count from the end.
     """
+    # Tensor indexing is numpy's `take` along one axis: negative indices
+    # count from the end and out-of-range ones raise, in one torch call.
+    if type(indices) is Tensor and type(x) is Tensor and type(axis) is int:
+        dtype = indices.dtype
+        if dtype is torch.int64 or dtype is torch.int32:
+            if axis == 0:
+                return x[indices]
+            return x[_LEADING_SLICES[axis % x.ndim] + (indices,)]
     x = _t(x)
     idx = _t(indices)
     if idx.dtype is not torch.int64 and idx.dtype is not torch.int32:
         idx = idx.long()
     if axis is None:
         return x.reshape(-1)[idx]
-    # Tensor indexing is numpy's `take` along one axis: negative indices
-    # count from the end and out-of-range ones raise, in one torch call.
     axis = axis % x.ndim
     return x[idx] if axis == 0 else x[(slice(None),) * axis + (idx,)]
+
+
+# `(slice(None),) * n`, made once: the index prefix that selects along axis n.
+_LEADING_SLICES = tuple((slice(None),) * n for n in range(64))
 
 
 @keras_op("TakeAlongAxis")
@@ -2272,9 +2278,11 @@ def matmul(x1: ArrayLike, x2: ArrayLike) -> Tensor:
     Returns:
         The product, with Keras's `result_type` (int8 x int8 gives int32).
     """
+    if type(x1) is Tensor and type(x2) is Tensor:
+        dtype = x1.dtype
+        if dtype is x2.dtype and dtype in _MATMUL_DTYPES:
+            return torch.matmul(x1, x2)  # the common case, straight to torch
     a, b = _t(x1), _t(x2)
-    if a.dtype is b.dtype and a.dtype in _MATMUL_DTYPES:
-        return torch.matmul(a, b)
     out, compute = _matmul_dtypes(a, b)
     return torch.matmul(a.to(compute), b.to(compute)).to(out)
 
