@@ -52,6 +52,13 @@ def keras_op(class_name: str) -> Callable[[F], F]:
 _EAGER = _PLAIN | {torch.dtype, np.ndarray}
 
 
+# The names the generated wrappers use besides the op's own parameters.
+_GENERATED_NAMES = frozenset(
+    {"type", "list", "tuple", "locals", "_EAGER", "_fn", "_slow", "_item"}
+    | {"_params", "_defaults"}
+)
+
+
 def _with_signature_of(fn: Callable[..., Any], generic: Callable[..., Any]) -> Any:
     """A function with `fn`'s own parameters that calls `fn` directly when no
     argument can be symbolic, and `generic` otherwise.
@@ -66,8 +73,10 @@ def _with_signature_of(fn: Callable[..., Any], generic: Callable[..., Any]) -> A
         inspect.Parameter.POSITIONAL_OR_KEYWORD,
         inspect.Parameter.KEYWORD_ONLY,
     )
-    if any(p.kind not in plain_kinds for p in params):
-        return functools.wraps(fn)(generic)  # *args/**kwargs: checked generically
+    if any(p.kind not in plain_kinds or p.name in _GENERATED_NAMES for p in params):
+        # *args/**kwargs, or a parameter shadowing a name the generated code
+        # uses: checked generically.
+        return functools.wraps(fn)(generic)
     names = [p.name for p in params]
     keyword_only = {p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY}
     parts = list(names)
