@@ -34,7 +34,7 @@ from cornu.activations.squashing import (
     sparse_sigmoid,
     tanh,
 )
-from cornu.core import serialization
+from cornu.core import object_registry, serialization
 
 # Keras's public aliases: the same functions under their other names.
 swish = silu
@@ -98,8 +98,7 @@ def serialize(activation: Any) -> Any:
 
 
 def _lookup(name: str, custom_objects: dict[str, Any] | None) -> Any:
-    found = serialization.get_registered_object(name, custom_objects)
-    return found if found is not None else ALL_OBJECTS_DICT.get(name)
+    return object_registry.lookup(name, ALL_OBJECTS_DICT, custom_objects)
 
 
 def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from cornu.constraints.constraints import (
@@ -12,7 +11,7 @@ from cornu.constraints.constraints import (
     NonNeg,
     UnitNorm,
 )
-from cornu.core import serialization
+from cornu.core import object_registry, serialization
 
 # Keras's public aliases: the lower-case names are the classes themselves.
 max_norm = MaxNorm
@@ -45,11 +44,6 @@ def serialize(constraint: Any) -> Any:
     return serialization.serialize_keras_object(constraint)
 
 
-def _lookup(name: str, custom_objects: dict[str, Any] | None) -> Any:
-    found = serialization.get_registered_object(name, custom_objects)
-    return found if found is not None else ALL_OBJECTS_DICT.get(name)
-
-
 def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """Rebuilds a constraint from `serialize`'s output (or a name).
 
@@ -57,21 +51,9 @@ def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> An
     >>> deserialize({"class_name": "MaxNorm", "config": {"max_value": 3}}).max_value
     3
     """
-    if isinstance(config, str):
-        cls = _lookup(config, custom_objects)
-        if cls is None:
-            raise ValueError(f"Could not interpret constraint identifier: {config!r}")
-        return cls() if inspect.isclass(cls) else cls
-    if isinstance(config, dict) and config.get("module") is None:
-        # Hand-written configs name no module: answer from this registry.
-        cls = _lookup(
-            config.get("registered_name") or config.get("class_name", ""),
-            custom_objects,
-        )
-        from_config = getattr(cls, "from_config", None)
-        if inspect.isclass(cls) and from_config is not None:
-            return from_config(config.get("config") or {})
-    return serialization.deserialize_keras_object(config, custom_objects)
+    return object_registry.deserialize_from(
+        config, ALL_OBJECTS_DICT, custom_objects, "constraint"
+    )
 
 
 def get(identifier: Any) -> Any:
@@ -92,11 +74,7 @@ def get(identifier: Any) -> Any:
     if identifier is None:
         return None
     obj = deserialize(identifier) if isinstance(identifier, (str, dict)) else identifier
-    if inspect.isclass(obj):
-        obj = obj()
-    if callable(obj):
-        return obj
-    raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
+    return object_registry.as_callable(obj, identifier, "constraint")
 
 
 __all__ = [

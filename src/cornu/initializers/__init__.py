@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import numpy as np
 import torch
 
 from cornu import config
-from cornu.core import serialization
+from cornu.core import object_registry, serialization
 from cornu.core.naming import to_snake_case
 from cornu.initializers.constant_initializers import (
     STFT,
@@ -100,11 +99,6 @@ def serialize(initializer: Any) -> Any:
     return serialization.serialize_keras_object(initializer)
 
 
-def _lookup(name: str, custom_objects: dict[str, Any] | None) -> Any:
-    found = serialization.get_registered_object(name, custom_objects)
-    return found if found is not None else ALL_OBJECTS_DICT.get(name)
-
-
 def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """Rebuilds an initializer from `serialize`'s output (or a name).
 
@@ -112,22 +106,9 @@ def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> An
     >>> deserialize({"class_name": "Constant", "config": {"value": 2.0}})
     Constant(value=2.0)
     """
-    if isinstance(config, str):
-        cls = _lookup(config, custom_objects)
-        if cls is None:
-            raise ValueError(f"Could not interpret initializer identifier: {config!r}")
-        return cls() if inspect.isclass(cls) else cls
-    if isinstance(config, dict) and config.get("module") is None:
-        # Hand-written configs (`{"class_name": "Ones", "config": {}}`) name
-        # no module: answer from this registry.
-        cls = _lookup(
-            config.get("registered_name") or config.get("class_name", ""),
-            custom_objects,
-        )
-        from_config = getattr(cls, "from_config", None)
-        if inspect.isclass(cls) and from_config is not None:
-            return from_config(config.get("config") or {})
-    return serialization.deserialize_keras_object(config, custom_objects)
+    return object_registry.deserialize_from(
+        config, ALL_OBJECTS_DICT, custom_objects, "initializer"
+    )
 
 
 def _from_value(value: Any) -> Any:
@@ -169,11 +150,7 @@ def get(identifier: Any) -> Any:
         obj = _from_value(identifier)
     else:
         obj = identifier
-    if inspect.isclass(obj):
-        obj = obj()
-    if callable(obj):
-        return obj
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+    return object_registry.as_callable(obj, identifier, "initializer")
 
 
 __all__ = [

@@ -254,6 +254,34 @@ class LossFunctionWrapper(Loss):
         return f"<LossFunctionWrapper({self.fn}, kwargs={self._fn_kwargs})>"
 
 
+class _BuiltinLoss(LossFunctionWrapper):
+    """The base of the built-in loss classes, each over one loss function.
+
+    The keyword arguments given for the function are the class's
+    hyper-parameters: each is kept as an attribute of the same name, and
+    `get_config` returns them, in the order given, after the `Loss` keys
+    (the function itself is implied by the class, so it is left out).
+    """
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = None,
+        dtype: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(fn, reduction=reduction, name=name, dtype=dtype, **kwargs)
+        for key, value in kwargs.items():
+            setattr(self, key, value)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **Loss.get_config(self),
+            **{key: getattr(self, key) for key in self._fn_kwargs},
+        }
+
+
 def _plain(value: Any) -> Any:
     """A JSON-ready config value: tuples as lists (as Keras writes them),
     objects in Keras's serialization schema."""

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from cornu.losses._utils import float_pair
-from cornu.losses.loss import Loss, LossFunctionWrapper
+from cornu.losses.loss import _BuiltinLoss
 
 Tensor = torch.Tensor
 
@@ -20,6 +20,13 @@ def convert_binary_labels_to_hinge(y_true: Tensor) -> Tensor:
     """
     is_binary = ((y_true == 0) | (y_true == 1)).all()
     return torch.where(is_binary, 2.0 * y_true - 1.0, y_true)
+
+
+def _margin_violation(y_true: Any, y_pred: Any) -> Tensor:
+    # `maximum(1 - y_true * y_pred, 0)`, with labels in {0, 1} mapped to {-1, 1}.
+    y_true, y_pred = float_pair(y_true, y_pred)
+    y_true = convert_binary_labels_to_hinge(y_true)
+    return (1.0 - y_true * y_pred).clamp_min(0.0)
 
 
 def hinge(y_true: Any, y_pred: Any) -> Tensor:
@@ -38,9 +45,7 @@ def hinge(y_true: Any, y_pred: Any) -> Tensor:
     >>> hinge(torch.tensor([[0.0, 1.0]]), torch.tensor([[0.5, 0.5]]))
     tensor([1.])
     """
-    y_true, y_pred = float_pair(y_true, y_pred)
-    y_true = convert_binary_labels_to_hinge(y_true)
-    return (1.0 - y_true * y_pred).clamp_min(0.0).mean(dim=-1)
+    return _margin_violation(y_true, y_pred).mean(dim=-1)
 
 
 def squared_hinge(y_true: Any, y_pred: Any) -> Tensor:
@@ -59,9 +64,7 @@ def squared_hinge(y_true: Any, y_pred: Any) -> Tensor:
     >>> squared_hinge(torch.tensor([[0.0, 1.0]]), torch.tensor([[0.5, 0.5]]))
     tensor([1.2500])
     """
-    y_true, y_pred = float_pair(y_true, y_pred)
-    y_true = convert_binary_labels_to_hinge(y_true)
-    return (1.0 - y_true * y_pred).clamp_min(0.0).square().mean(dim=-1)
+    return _margin_violation(y_true, y_pred).square().mean(dim=-1)
 
 
 def categorical_hinge(y_true: Any, y_pred: Any) -> Tensor:
@@ -88,7 +91,7 @@ def categorical_hinge(y_true: Any, y_pred: Any) -> Tensor:
     return (neg - pos + 1.0).clamp_min(0.0)
 
 
-class Hinge(LossFunctionWrapper):
+class Hinge(_BuiltinLoss):
     """Hinge loss: `maximum(1 - y_true * y_pred, 0)`.
 
     Labels are expected in `{-1, 1}`; labels in `{0, 1}` are converted.
@@ -116,11 +119,8 @@ class Hinge(LossFunctionWrapper):
     ) -> None:
         super().__init__(hinge, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self) -> dict[str, Any]:
-        return Loss.get_config(self)
 
-
-class SquaredHinge(LossFunctionWrapper):
+class SquaredHinge(_BuiltinLoss):
     """Squared hinge loss: `maximum(1 - y_true * y_pred, 0)**2`.
 
     Labels are expected in `{-1, 1}`; labels in `{0, 1}` are converted.
@@ -148,11 +148,8 @@ class SquaredHinge(LossFunctionWrapper):
     ) -> None:
         super().__init__(squared_hinge, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self) -> dict[str, Any]:
-        return Loss.get_config(self)
 
-
-class CategoricalHinge(LossFunctionWrapper):
+class CategoricalHinge(_BuiltinLoss):
     """Categorical hinge loss: `maximum(neg - pos + 1, 0)`.
 
     Args:
@@ -177,6 +174,3 @@ class CategoricalHinge(LossFunctionWrapper):
         dtype: Any = None,
     ) -> None:
         super().__init__(categorical_hinge, name=name, reduction=reduction, dtype=dtype)
-
-    def get_config(self) -> dict[str, Any]:
-        return Loss.get_config(self)

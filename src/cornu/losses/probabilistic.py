@@ -24,7 +24,7 @@ from cornu.losses._utils import (
     check_same_shape,
     float_pair,
 )
-from cornu.losses.loss import Loss, LossFunctionWrapper, squeeze_or_expand_to_same_rank
+from cornu.losses.loss import _BuiltinLoss, squeeze_or_expand_to_same_rank
 
 Tensor = torch.Tensor
 
@@ -439,7 +439,7 @@ def _fusable_axis(axis: int, ndim: int) -> bool:
     return axis == -1 or axis == ndim - 1
 
 
-class KLDivergence(LossFunctionWrapper):
+class KLDivergence(_BuiltinLoss):
     """Kullback-Leibler divergence: `y_true * log(y_true / y_pred)`.
 
     Args:
@@ -465,11 +465,8 @@ class KLDivergence(LossFunctionWrapper):
     ) -> None:
         super().__init__(kl_divergence, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self) -> dict[str, Any]:
-        return Loss.get_config(self)
 
-
-class Poisson(LossFunctionWrapper):
+class Poisson(_BuiltinLoss):
     """Poisson loss: `y_pred - y_true * log(y_pred)`.
 
     Args:
@@ -495,11 +492,8 @@ class Poisson(LossFunctionWrapper):
     ) -> None:
         super().__init__(poisson, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self) -> dict[str, Any]:
-        return Loss.get_config(self)
 
-
-class BinaryCrossentropy(LossFunctionWrapper):
+class BinaryCrossentropy(_BuiltinLoss):
     """Binary cross-entropy between labels in `[0, 1]` and predictions.
 
     Args:
@@ -523,6 +517,10 @@ class BinaryCrossentropy(LossFunctionWrapper):
     0.865
     """
 
+    from_logits: bool
+    label_smoothing: float
+    axis: int
+
     def __init__(
         self,
         from_logits: bool = False,
@@ -541,9 +539,6 @@ class BinaryCrossentropy(LossFunctionWrapper):
             label_smoothing=label_smoothing,
             axis=axis,
         )
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
 
     def _fused(self, y_true: Tensor, y_pred: Tensor) -> Tensor | None:
         if self.reduction == "sum":
@@ -560,16 +555,8 @@ class BinaryCrossentropy(LossFunctionWrapper):
             y_true = _smooth_binary(y_true, self.label_smoothing)
         return _bce(y_true, y_pred, self.from_logits, reduction="mean")
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **Loss.get_config(self),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }
 
-
-class BinaryFocalCrossentropy(LossFunctionWrapper):
+class BinaryFocalCrossentropy(_BuiltinLoss):
     """Binary focal cross-entropy: down-weights well-classified examples.
 
     Args:
@@ -613,33 +600,16 @@ class BinaryFocalCrossentropy(LossFunctionWrapper):
             name=name,
             reduction=reduction,
             dtype=dtype,
-            apply_class_balancing=apply_class_balancing,
-            alpha=alpha,
-            gamma=gamma,
             from_logits=from_logits,
             label_smoothing=label_smoothing,
             axis=axis,
+            apply_class_balancing=apply_class_balancing,
+            alpha=alpha,
+            gamma=gamma,
         )
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-        self.apply_class_balancing = apply_class_balancing
-        self.alpha = alpha
-        self.gamma = gamma
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **Loss.get_config(self),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-            "apply_class_balancing": self.apply_class_balancing,
-            "alpha": self.alpha,
-            "gamma": self.gamma,
-        }
 
 
-class CategoricalCrossentropy(LossFunctionWrapper):
+class CategoricalCrossentropy(_BuiltinLoss):
     """Cross-entropy between one-hot labels and predictions.
 
     Args:
@@ -664,6 +634,10 @@ class CategoricalCrossentropy(LossFunctionWrapper):
     1.1769
     """
 
+    from_logits: bool
+    label_smoothing: float
+    axis: int
+
     def __init__(
         self,
         from_logits: bool = False,
@@ -682,9 +656,6 @@ class CategoricalCrossentropy(LossFunctionWrapper):
             label_smoothing=label_smoothing,
             axis=axis,
         )
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
 
     def _fused(self, y_true: Tensor, y_pred: Tensor) -> Tensor | None:
         if not self.from_logits or isinstance(self.axis, bool):
@@ -707,16 +678,8 @@ class CategoricalCrossentropy(LossFunctionWrapper):
             reduction="sum" if self.reduction == "sum" else "mean",
         )
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **Loss.get_config(self),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }
 
-
-class CategoricalFocalCrossentropy(LossFunctionWrapper):
+class CategoricalFocalCrossentropy(_BuiltinLoss):
     """Alpha-balanced focal cross-entropy between one-hot labels and predictions.
 
     Args:
@@ -758,30 +721,15 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
             name=name,
             reduction=reduction,
             dtype=dtype,
-            alpha=alpha,
-            gamma=gamma,
             from_logits=from_logits,
             label_smoothing=label_smoothing,
             axis=axis,
+            alpha=alpha,
+            gamma=gamma,
         )
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-        self.alpha = alpha
-        self.gamma = gamma
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **Loss.get_config(self),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-            "alpha": self.alpha,
-            "gamma": self.gamma,
-        }
 
 
-class SparseCategoricalCrossentropy(LossFunctionWrapper):
+class SparseCategoricalCrossentropy(_BuiltinLoss):
     """Cross-entropy between integer labels and predictions.
 
     Args:
@@ -808,6 +756,10 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 
     _integer_labels = True
 
+    from_logits: bool
+    ignore_class: int | None
+    axis: int
+
     def __init__(
         self,
         from_logits: bool = False,
@@ -824,11 +776,10 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
             dtype=dtype,
             from_logits=from_logits,
             ignore_class=ignore_class,
+            # Keras 3 leaves `axis` out of its config, losing it on reload;
+            # its `__init__` accepts the key, so files with it load there.
             axis=axis,
         )
-        self.from_logits = from_logits
-        self.ignore_class = ignore_class
-        self.axis = axis
 
     def _fused(self, y_true: Tensor, y_pred: Tensor) -> Tensor | None:
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -846,18 +797,8 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         valid = (target != self.ignore_class).sum().clamp_min(1)
         return total / valid
 
-    def get_config(self) -> dict[str, Any]:
-        # Keras 3 leaves `axis` out, losing it on reload; its `__init__`
-        # accepts the key, so files with it still load there.
-        return {
-            **Loss.get_config(self),
-            "from_logits": self.from_logits,
-            "ignore_class": self.ignore_class,
-            "axis": self.axis,
-        }
 
-
-class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
+class CategoricalGeneralizedCrossEntropy(_BuiltinLoss):
     """Generalized cross-entropy, robust to noisy labels: `(1 - p**q) / q`.
 
     Args:
@@ -897,7 +838,3 @@ class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
             dtype=dtype,
             q=q,
         )
-        self.q = q
-
-    def get_config(self) -> dict[str, Any]:
-        return {**Loss.get_config(self), "q": self.q}

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from cornu import config
 from cornu.losses._utils import float_pair
-from cornu.losses.loss import Loss, LossFunctionWrapper, squeeze_or_expand_to_same_rank
+from cornu.losses.loss import _BuiltinLoss, squeeze_or_expand_to_same_rank
 
 Tensor = torch.Tensor
 _LOG2 = math.log(2.0)
@@ -195,7 +195,7 @@ def log_cosh(y_true: Any, y_pred: Any) -> Tensor:
     return (x + F.softplus(-2.0 * x) - _LOG2).mean(dim=-1)
 
 
-class MeanSquaredError(LossFunctionWrapper):
+class MeanSquaredError(_BuiltinLoss):
     """Mean of squares of errors: `mean((y_true - y_pred)**2)`.
 
     Args:
@@ -233,11 +233,8 @@ class MeanSquaredError(LossFunctionWrapper):
         # The mean of per-row means over equal rows is the overall mean.
         return F.mse_loss(y_pred, y_true)
 
-    def get_config(self) -> dict[str, Any]:
-        return Loss.get_config(self)
 
-
-class MeanAbsoluteError(LossFunctionWrapper):
+class MeanAbsoluteError(_BuiltinLoss):
     """Mean of absolute errors: `mean(abs(y_true - y_pred))`.
 
     Args:
@@ -266,11 +263,8 @@ class MeanAbsoluteError(LossFunctionWrapper):
             mean_absolute_error, name=name, reduction=reduction, dtype=dtype
         )
 
-    def get_config(self) -> dict[str, Any]:
-        return Loss.get_config(self)
 
-
-class MeanAbsolutePercentageError(LossFunctionWrapper):
+class MeanAbsolutePercentageError(_BuiltinLoss):
     """Mean absolute percentage error: `100 * mean(abs((y_true - y_pred) / y_true))`.
 
     Args:
@@ -300,11 +294,8 @@ class MeanAbsolutePercentageError(LossFunctionWrapper):
             mean_absolute_percentage_error, name=name, reduction=reduction, dtype=dtype
         )
 
-    def get_config(self) -> dict[str, Any]:
-        return Loss.get_config(self)
 
-
-class MeanSquaredLogarithmicError(LossFunctionWrapper):
+class MeanSquaredLogarithmicError(_BuiltinLoss):
     """Mean squared logarithmic error: `mean((log(y_true + 1) - log(y_pred + 1))**2)`.
 
     Args:
@@ -333,11 +324,8 @@ class MeanSquaredLogarithmicError(LossFunctionWrapper):
             mean_squared_logarithmic_error, name=name, reduction=reduction, dtype=dtype
         )
 
-    def get_config(self) -> dict[str, Any]:
-        return Loss.get_config(self)
 
-
-class CosineSimilarity(LossFunctionWrapper):
+class CosineSimilarity(_BuiltinLoss):
     """Negative cosine similarity between targets and predictions.
 
     Args:
@@ -363,18 +351,14 @@ class CosineSimilarity(LossFunctionWrapper):
         name: str = "cosine_similarity",
         dtype: Any = None,
     ) -> None:
+        # Keras 3 leaves `axis` out of its config, losing it on reload; its
+        # `__init__` accepts the key, so files with it still load there.
         super().__init__(
             cosine_similarity, name=name, reduction=reduction, dtype=dtype, axis=axis
         )
-        self.axis = axis
-
-    def get_config(self) -> dict[str, Any]:
-        # Keras 3 leaves `axis` out, losing it on reload; its `__init__`
-        # accepts the key, so files with it still load there.
-        return {**Loss.get_config(self), "axis": self.axis}
 
 
-class Huber(LossFunctionWrapper):
+class Huber(_BuiltinLoss):
     """Huber loss: quadratic for errors up to `delta`, linear beyond.
 
     Args:
@@ -400,18 +384,14 @@ class Huber(LossFunctionWrapper):
         name: str = "huber_loss",
         dtype: Any = None,
     ) -> None:
+        # Keras 3 leaves `delta` out of its config, losing it on reload; its
+        # `__init__` accepts the key, so files with it still load there.
         super().__init__(
             huber, name=name, reduction=reduction, dtype=dtype, delta=delta
         )
-        self.delta = delta
-
-    def get_config(self) -> dict[str, Any]:
-        # Keras 3 leaves `delta` out, losing it on reload; its `__init__`
-        # accepts the key, so files with it still load there.
-        return {**Loss.get_config(self), "delta": self.delta}
 
 
-class LogCosh(LossFunctionWrapper):
+class LogCosh(_BuiltinLoss):
     """Logarithm of the hyperbolic cosine of the prediction error.
 
     Args:
@@ -436,6 +416,3 @@ class LogCosh(LossFunctionWrapper):
         dtype: Any = None,
     ) -> None:
         super().__init__(log_cosh, name=name, reduction=reduction, dtype=dtype)
-
-    def get_config(self) -> dict[str, Any]:
-        return Loss.get_config(self)

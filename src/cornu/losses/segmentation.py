@@ -9,7 +9,7 @@ import torch
 
 from cornu import config
 from cornu.losses._utils import float_pair
-from cornu.losses.loss import Loss, LossFunctionWrapper
+from cornu.losses.loss import _BuiltinLoss
 
 Tensor = torch.Tensor
 Axis = int | Sequence[int] | None
@@ -80,7 +80,7 @@ def tversky(
     return 1.0 - tp / (tp + alpha * fp + beta * fn + config.epsilon())
 
 
-class Dice(LossFunctionWrapper):
+class Dice(_BuiltinLoss):
     """Dice loss: `1 - 2 * sum(y_true * y_pred) / (sum(y_true) + sum(y_pred))`.
 
     Args:
@@ -107,13 +107,9 @@ class Dice(LossFunctionWrapper):
         dtype: Any = None,
     ) -> None:
         super().__init__(dice, name=name, reduction=reduction, dtype=dtype, axis=axis)
-        self.axis = axis
-
-    def get_config(self) -> dict[str, Any]:
-        return {**Loss.get_config(self), "axis": self.axis}
 
 
-class Tversky(LossFunctionWrapper):
+class Tversky(_BuiltinLoss):
     """Tversky loss, weighing false positives by `alpha`, false negatives by `beta`.
 
     Args:
@@ -152,14 +148,3 @@ class Tversky(LossFunctionWrapper):
             beta=beta,
             axis=axis,
         )
-        self.alpha = alpha
-        self.beta = beta
-        self.axis = axis
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **Loss.get_config(self),
-            "alpha": self.alpha,
-            "beta": self.beta,
-            "axis": self.axis,
-        }

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from cornu.losses._utils import as_float, as_tensor
-from cornu.losses.loss import Loss, LossFunctionWrapper
+from cornu.losses.loss import _BuiltinLoss
 
 Tensor = torch.Tensor
 
@@ -61,7 +61,7 @@ def ctc(y_true: Any, y_pred: Any) -> Tensor:
     )
 
 
-class CTC(LossFunctionWrapper):
+class CTC(_BuiltinLoss):
     """CTC (Connectionist Temporal Classification) loss.
 
     Args:
@@ -88,6 +88,3 @@ class CTC(LossFunctionWrapper):
         dtype: Any = None,
     ) -> None:
         super().__init__(ctc, name=name, reduction=reduction, dtype=dtype)
-
-    def get_config(self) -> dict[str, Any]:
-        return Loss.get_config(self)

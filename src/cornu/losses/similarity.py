@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from cornu.losses._utils import as_float, as_tensor
-from cornu.losses.loss import Loss, LossFunctionWrapper
+from cornu.losses.loss import _BuiltinLoss
 
 Tensor = torch.Tensor
 
@@ -92,7 +92,7 @@ def circle(
     return loss
 
 
-class Circle(LossFunctionWrapper):
+class Circle(_BuiltinLoss):
     """Circle loss between integer labels and L2-normalized embeddings.
 
     The model should end with a linear layer followed by
@@ -138,14 +138,3 @@ class Circle(LossFunctionWrapper):
             margin=margin,
             remove_diagonal=remove_diagonal,
         )
-        self.gamma = gamma
-        self.margin = margin
-        self.remove_diagonal = remove_diagonal
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **Loss.get_config(self),
-            "gamma": self.gamma,
-            "margin": self.margin,
-            "remove_diagonal": self.remove_diagonal,
-        }

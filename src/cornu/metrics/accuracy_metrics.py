@@ -16,7 +16,7 @@ from cornu.metrics.metrics_utils import (
     squeeze_or_expand_to_same_rank,
     to_tensor,
 )
-from cornu.metrics.reduction_metrics import MeanMetricWrapper
+from cornu.metrics.reduction_metrics import _FunctionMean
 
 
 def _pair(y_true: Any, y_pred: Any) -> tuple[torch.Tensor, torch.Tensor]:
@@ -215,7 +215,7 @@ def sparse_top_k_categorical_accuracy(
     return _sparse_top_k_matches(y_true, y_pred, k, from_sorted_ids).to(floatx())
 
 
-class Accuracy(MeanMetricWrapper):
+class Accuracy(_FunctionMean):
     """How often predictions equal labels.
 
     Args:
@@ -230,14 +230,10 @@ class Accuracy(MeanMetricWrapper):
     """
 
     def __init__(self, name: str = "accuracy", dtype: Any = None) -> None:
-        super().__init__(fn=_accuracy_matches, name=name, dtype=dtype)
-        self._direction = "up"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype}
+        super().__init__(_accuracy_matches, name, dtype, "up")
 
 
-class BinaryAccuracy(MeanMetricWrapper):
+class BinaryAccuracy(_FunctionMean):
     """How often thresholded probabilities equal binary labels.
 
     Args:
@@ -255,17 +251,10 @@ class BinaryAccuracy(MeanMetricWrapper):
     def __init__(
         self, name: str = "binary_accuracy", dtype: Any = None, threshold: float = 0.5
     ) -> None:
-        super().__init__(
-            fn=_binary_matches, name=name, dtype=dtype, threshold=threshold
-        )
-        self.threshold = threshold
-        self._direction = "up"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype, "threshold": self.threshold}
+        super().__init__(_binary_matches, name, dtype, "up", threshold=threshold)
 
 
-class CategoricalAccuracy(MeanMetricWrapper):
+class CategoricalAccuracy(_FunctionMean):
     """How often the top-scored class is the one-hot label's class.
 
     Args:
@@ -280,14 +269,10 @@ class CategoricalAccuracy(MeanMetricWrapper):
     """
 
     def __init__(self, name: str = "categorical_accuracy", dtype: Any = None) -> None:
-        super().__init__(fn=_categorical_matches, name=name, dtype=dtype)
-        self._direction = "up"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype}
+        super().__init__(_categorical_matches, name, dtype, "up")
 
 
-class SparseCategoricalAccuracy(MeanMetricWrapper):
+class SparseCategoricalAccuracy(_FunctionMean):
     """How often the top-scored class is the integer label.
 
     Args:
@@ -304,14 +289,10 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
     def __init__(
         self, name: str = "sparse_categorical_accuracy", dtype: Any = None
     ) -> None:
-        super().__init__(fn=_sparse_categorical_matches, name=name, dtype=dtype)
-        self._direction = "up"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype}
+        super().__init__(_sparse_categorical_matches, name, dtype, "up")
 
 
-class TopKCategoricalAccuracy(MeanMetricWrapper):
+class TopKCategoricalAccuracy(_FunctionMean):
     """How often the one-hot label's class is among the `k` top scores.
 
     Args:
@@ -329,15 +310,10 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
     def __init__(
         self, k: int = 5, name: str = "top_k_categorical_accuracy", dtype: Any = None
     ) -> None:
-        super().__init__(fn=_top_k_matches, name=name, dtype=dtype, k=k)
-        self.k = k
-        self._direction = "up"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype, "k": self.k}
+        super().__init__(_top_k_matches, name, dtype, "up", k=k)
 
 
-class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+class SparseTopKCategoricalAccuracy(_FunctionMean):
     """How often the integer label is among the `k` top scores.
 
     Args:
@@ -354,6 +330,8 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     0.5
     """
 
+    from_sorted_ids: bool
+
     def __init__(
         self,
         k: int = 5,
@@ -362,18 +340,17 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
         from_sorted_ids: bool = False,
     ) -> None:
         super().__init__(
-            fn=_sparse_top_k_matches,
-            name=name,
-            dtype=dtype,
+            _sparse_top_k_matches,
+            name,
+            dtype,
+            "up",
             k=k,
             from_sorted_ids=from_sorted_ids,
         )
-        self.k = k
-        self.from_sorted_ids = from_sorted_ids
-        self._direction = "up"
 
     def get_config(self) -> dict[str, Any]:
-        config = {"name": self.name, "dtype": self.dtype, "k": self.k}
-        if self.from_sorted_ids:
-            config["from_sorted_ids"] = True
+        config = super().get_config()
+        if not self.from_sorted_ids:
+            # As Keras does: the key is written only when it is set.
+            del config["from_sorted_ids"]
         return config

@@ -51,6 +51,11 @@ def _parse_thresholds(thresholds: Any, default: float) -> list[float]:
     return [float(t) for t in values]
 
 
+def _evenly_spaced(num_thresholds: int) -> list[float]:
+    """The `num_thresholds - 2` thresholds evenly spaced strictly inside (0, 1)."""
+    return [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+
+
 def _evenly_distributed(thresholds: Any) -> bool:
     """Whether thresholds are `i / (n - 1)` for `i < n` (n >= 3), as in Keras."""
     n = len(thresholds)
@@ -213,7 +218,51 @@ def update_confusion_matrix(
         torch._foreach_add_(targets, deltas)
 
 
-class _ConfusionMatrixConditionCount(Metric):
+_COUNT_NAMES = {
+    "tp": "true_positives",
+    "fp": "false_positives",
+    "tn": "true_negatives",
+    "fn": "false_negatives",
+}
+
+
+class _ConfusionCounts(Metric):
+    """The base of metrics that count confusion-matrix cells at thresholds.
+
+    A subclass names the cells it counts in `_count_keys`, creates their
+    Variables with `_add_counts` and sets `_spec`, its prepared thresholds.
+    """
+
+    _count_keys: tuple[str, ...] = ("tp", "fp", "tn", "fn")
+    _spec: _Thresholds
+    true_positives: Variable
+    false_positives: Variable
+    true_negatives: Variable
+    false_negatives: Variable
+
+    def _add_counts(self, shape: tuple[int, ...]) -> None:
+        for key in self._count_keys:
+            name = _COUNT_NAMES[key]
+            setattr(self, name, self.add_variable(shape, "zeros", name=name))
+
+    def _counts(self) -> dict[str, Variable]:
+        return {key: getattr(self, _COUNT_NAMES[key]) for key in self._count_keys}
+
+    def _update_counts(
+        self, y_true: Any, y_pred: Any, sample_weight: Any, **options: Any
+    ) -> None:
+        with torch.no_grad():
+            update_confusion_matrix(
+                self._counts(),
+                y_true,
+                y_pred,
+                self._spec,
+                sample_weight=sample_weight,
+                **options,
+            )
+
+
+class _ConfusionMatrixConditionCount(_ConfusionCounts):
     """Counts one cell of the confusion matrix at each threshold."""
 
     _cond = ""
@@ -229,16 +278,12 @@ class _ConfusionMatrixConditionCount(Metric):
             (len(self.thresholds),), "zeros", name="accumulator"
         )
 
+    def _counts(self) -> dict[str, Variable]:
+        return {self._cond: self.accumulator}
+
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         """Adds one batch's (weighted) count at each threshold."""
-        with torch.no_grad():
-            update_confusion_matrix(
-                {self._cond: self.accumulator},
-                y_true,
-                y_pred,
-                self._spec,
-                sample_weight=sample_weight,
-            )
+        self._update_counts(y_true, y_pred, sample_weight)
 
     def result(self) -> torch.Tensor:
         """The count: a scalar for one threshold, else one per threshold."""
@@ -291,9 +336,8 @@ class FalseNegatives(_ConfusionMatrixConditionCount):
     _cond = "fn"
 
 
-class _PrecisionRecallBase(Metric):
+class _PrecisionRecallBase(_ConfusionCounts):
     _other = ""  # the second cell counted: "fp" (precision) or "fn" (recall)
-    _other_name = ""
 
     def __init__(
         self,
@@ -311,34 +355,20 @@ class _PrecisionRecallBase(Metric):
         default = 0.5 if top_k is None else NEG_INF
         self.thresholds = _parse_thresholds(thresholds, default=default)
         self._spec = _Thresholds(self.thresholds, _evenly_distributed(self.thresholds))
-        shape = (len(self.thresholds),)
-        self.true_positives = self.add_variable(shape, "zeros", name="true_positives")
-        setattr(
-            self,
-            self._other_name,
-            self.add_variable(shape, "zeros", name=self._other_name),
-        )
+        self._count_keys = ("tp", self._other)
+        self._add_counts((len(self.thresholds),))
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         """Adds one batch's (weighted) counts at each threshold."""
-        with torch.no_grad():
-            update_confusion_matrix(
-                {
-                    "tp": self.true_positives,
-                    self._other: getattr(self, self._other_name),
-                },
-                y_true,
-                y_pred,
-                self._spec,
-                top_k=self.top_k,
-                class_id=self.class_id,
-                sample_weight=sample_weight,
-            )
+        self._update_counts(
+            y_true, y_pred, sample_weight, top_k=self.top_k, class_id=self.class_id
+        )
 
     def result(self) -> torch.Tensor:
         """`tp / (tp + other)`: a scalar for one threshold, else one each."""
-        tp = self.true_positives.detach()
-        value = divide_no_nan(tp, tp + getattr(self, self._other_name).detach())
+        counts = self._counts()
+        tp = counts["tp"].detach()
+        value = divide_no_nan(tp, tp + counts[self._other].detach())
         return value[0] if len(self.thresholds) == 1 else value
 
     def get_config(self) -> dict[str, Any]:
@@ -370,7 +400,6 @@ class Precision(_PrecisionRecallBase):
     """
 
     _other = "fp"
-    _other_name = "false_positives"
 
 
 class Recall(_PrecisionRecallBase):
@@ -393,10 +422,9 @@ class Recall(_PrecisionRecallBase):
     """
 
     _other = "fn"
-    _other_name = "false_negatives"
 
 
-class SensitivitySpecificityBase(Metric):
+class SensitivitySpecificityBase(_ConfusionCounts):
     """The base of metrics that read one rate where another meets a bound.
 
     Args:
@@ -415,6 +443,11 @@ class SensitivitySpecificityBase(Metric):
         name: str | None = None,
         dtype: Any = None,
     ) -> None:
+        bound = getattr(self, "_bound", None)
+        if bound is not None:
+            # The subclass's own argument, validated and kept under its name.
+            _check_rate(bound, value)
+            setattr(self, bound, value)
         super().__init__(name=name, dtype=dtype)
         self._direction = "up"
         if num_thresholds <= 0:
@@ -429,34 +462,14 @@ class SensitivitySpecificityBase(Metric):
             self.thresholds = [0.5]
             evenly = False
         else:
-            inner = [
-                (i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)
-            ]
-            self.thresholds = [0.0] + inner + [1.0]
+            self.thresholds = [0.0] + _evenly_spaced(num_thresholds) + [1.0]
             evenly = True
         self._spec = _Thresholds(self.thresholds, evenly)
-        shape = (len(self.thresholds),)
-        self.true_positives = self.add_variable(shape, "zeros", name="true_positives")
-        self.false_positives = self.add_variable(shape, "zeros", name="false_positives")
-        self.true_negatives = self.add_variable(shape, "zeros", name="true_negatives")
-        self.false_negatives = self.add_variable(shape, "zeros", name="false_negatives")
+        self._add_counts((len(self.thresholds),))
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         """Adds one batch's (weighted) confusion counts at each threshold."""
-        with torch.no_grad():
-            update_confusion_matrix(
-                {
-                    "tp": self.true_positives,
-                    "tn": self.true_negatives,
-                    "fp": self.false_positives,
-                    "fn": self.false_negatives,
-                },
-                y_true,
-                y_pred,
-                self._spec,
-                class_id=self.class_id,
-                sample_weight=sample_weight,
-            )
+        self._update_counts(y_true, y_pred, sample_weight, class_id=self.class_id)
 
     def _rates(self) -> dict[str, torch.Tensor]:
         tp, fp = self.true_positives.detach(), self.false_positives.detach()
@@ -536,8 +549,6 @@ class SensitivityAtSpecificity(SensitivitySpecificityBase):
         name: str | None = None,
         dtype: Any = None,
     ) -> None:
-        _check_rate("specificity", specificity)
-        self.specificity = specificity
         super().__init__(specificity, num_thresholds, class_id, name, dtype)
 
 
@@ -570,8 +581,6 @@ class SpecificityAtSensitivity(SensitivitySpecificityBase):
         name: str | None = None,
         dtype: Any = None,
     ) -> None:
-        _check_rate("sensitivity", sensitivity)
-        self.sensitivity = sensitivity
         super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
 
 
@@ -604,8 +613,6 @@ class PrecisionAtRecall(SensitivitySpecificityBase):
         name: str | None = None,
         dtype: Any = None,
     ) -> None:
-        _check_rate("recall", recall)
-        self.recall = recall
         super().__init__(recall, num_thresholds, class_id, name, dtype)
 
 
@@ -638,12 +645,10 @@ class RecallAtPrecision(SensitivitySpecificityBase):
         name: str | None = None,
         dtype: Any = None,
     ) -> None:
-        _check_rate("precision", precision)
-        self.precision = precision
         super().__init__(precision, num_thresholds, class_id, name, dtype)
 
 
-class AUC(Metric):
+class AUC(_ConfusionCounts):
     """The area under the ROC or precision-recall curve, by Riemann sum.
 
     The curve is sampled at `num_thresholds` thresholds (or the given
@@ -716,9 +721,7 @@ class AUC(Metric):
                     f"Received: num_thresholds={num_thresholds}"
                 )
             self.num_thresholds = num_thresholds
-            inner = [
-                (i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)
-            ]
+            inner = _evenly_spaced(num_thresholds)
             evenly = True
         eps = config.epsilon()
         self._thresholds = [0.0 - eps] + inner + [1.0 + eps]
@@ -764,18 +767,7 @@ class AUC(Metric):
         else:
             var_shape = (self.num_thresholds,)
         self._build_input_shape = shape
-        self.true_positives = self.add_variable(
-            var_shape, "zeros", name="true_positives"
-        )
-        self.false_positives = self.add_variable(
-            var_shape, "zeros", name="false_positives"
-        )
-        self.true_negatives = self.add_variable(
-            var_shape, "zeros", name="true_negatives"
-        )
-        self.false_negatives = self.add_variable(
-            var_shape, "zeros", name="false_negatives"
-        )
+        self._add_counts(var_shape)
         self._built = True
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
@@ -783,27 +775,20 @@ class AUC(Metric):
         if not self._built:
             shape = y_pred.shape if hasattr(y_pred, "shape") else np.shape(y_pred)
             self._build(tuple(shape))
-        with torch.no_grad():
-            if self._from_logits:
+        if self._from_logits:
+            with torch.no_grad():
                 y_pred = torch.sigmoid(
                     to_tensor(y_pred, device=self.true_positives.device)
                 )
-            update_confusion_matrix(
-                {
-                    "tp": self.true_positives,
-                    "tn": self.true_negatives,
-                    "fp": self.false_positives,
-                    "fn": self.false_negatives,
-                },
-                y_true,
-                y_pred,
-                self._spec,
-                sample_weight=sample_weight,
-                multi_label=self.multi_label,
-                # With `multi_label`, label weights weigh the average in
-                # `result` instead of the counts.
-                label_weights=None if self.multi_label else self.label_weights,
-            )
+        self._update_counts(
+            y_true,
+            y_pred,
+            sample_weight,
+            multi_label=self.multi_label,
+            # With `multi_label`, label weights weigh the average in `result`
+            # instead of the counts.
+            label_weights=None if self.multi_label else self.label_weights,
+        )
 
     def _average(self, per_threshold: torch.Tensor) -> torch.Tensor:
         if not self.multi_label:

@@ -7,16 +7,8 @@ from typing import Any
 import torch
 
 from cornu import config
-from cornu.metrics.metrics_utils import squeeze_or_expand_to_same_rank, to_tensor
-from cornu.metrics.reduction_metrics import MeanMetricWrapper
-
-
-def _pair(y_true: Any, y_pred: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    y_pred = to_tensor(y_pred)
-    if not y_pred.is_floating_point():
-        y_pred = y_pred.to(config.torch_dtype(config.floatx()))
-    y_true = to_tensor(y_true, y_pred.dtype, y_pred.device)
-    return squeeze_or_expand_to_same_rank(y_true, y_pred)
+from cornu.metrics.metrics_utils import float_pair
+from cornu.metrics.reduction_metrics import _FunctionMean
 
 
 def pearson_correlation(y_true: Any, y_pred: Any, axis: int = -1) -> torch.Tensor:
@@ -37,7 +29,7 @@ def pearson_correlation(y_true: Any, y_pred: Any, axis: int = -1) -> torch.Tenso
     >>> round(pearson_correlation([[0.0, 1.0, 2.0]], [[1.0, 3.0, 5.0]]).item(), 4)
     1.0
     """
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = float_pair(y_true, y_pred)
     t = y_true - y_true.mean(dim=axis, keepdim=True)
     p = y_pred - y_pred.mean(dim=axis, keepdim=True)
     t = t / t.std(dim=axis, keepdim=True, correction=0)
@@ -66,7 +58,7 @@ def concordance_correlation(y_true: Any, y_pred: Any, axis: int = -1) -> torch.T
     >>> round(concordance_correlation([[0.0, 1.0, 2.0]], [[0.0, 1.0, 2.0]]).item(), 4)
     1.0
     """
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = float_pair(y_true, y_pred)
     mean_true = y_true.mean(dim=axis, keepdim=True)
     mean_pred = y_pred.mean(dim=axis, keepdim=True)
     var_true = (y_true - mean_true).var(dim=axis, keepdim=True, correction=0)
@@ -76,7 +68,7 @@ def concordance_correlation(y_true: Any, y_pred: Any, axis: int = -1) -> torch.T
     return (2 * covar / (norm + config.epsilon())).mean(dim=axis)
 
 
-class PearsonCorrelation(MeanMetricWrapper):
+class PearsonCorrelation(_FunctionMean):
     """The mean Pearson correlation between labels and predictions.
 
     Args:
@@ -94,15 +86,10 @@ class PearsonCorrelation(MeanMetricWrapper):
     def __init__(
         self, name: str = "pearson_correlation", dtype: Any = None, axis: int = -1
     ) -> None:
-        super().__init__(fn=pearson_correlation, name=name, dtype=dtype, axis=axis)
-        self.axis = axis
-        self._direction = "up"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype, "axis": self.axis}
+        super().__init__(pearson_correlation, name, dtype, "up", axis=axis)
 
 
-class ConcordanceCorrelation(MeanMetricWrapper):
+class ConcordanceCorrelation(_FunctionMean):
     """The mean concordance correlation between labels and predictions.
 
     Args:
@@ -120,9 +107,4 @@ class ConcordanceCorrelation(MeanMetricWrapper):
     def __init__(
         self, name: str = "concordance_correlation", dtype: Any = None, axis: int = -1
     ) -> None:
-        super().__init__(fn=concordance_correlation, name=name, dtype=dtype, axis=axis)
-        self.axis = axis
-        self._direction = "up"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype, "axis": self.axis}
+        super().__init__(concordance_correlation, name, dtype, "up", axis=axis)

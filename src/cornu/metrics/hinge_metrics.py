@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from cornu.metrics.metrics_utils import loss_function
-from cornu.metrics.reduction_metrics import MeanMetricWrapper
+from cornu.metrics.reduction_metrics import _LossMean
 
 
-class _HingeMean(MeanMetricWrapper):
-    _loss = ""
-
-    def __init__(self, name: str, dtype: Any = None) -> None:
-        super().__init__(fn=loss_function(self._loss), name=name, dtype=dtype)
-        self._direction = "down"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype}
-
-
-class Hinge(_HingeMean):
+class Hinge(_LossMean):
     """The mean hinge loss `max(1 - y_true * y_pred, 0)`.
 
     Labels in {0, 1} are mapped to {-1, 1}.
@@ -41,7 +29,7 @@ class Hinge(_HingeMean):
         super().__init__(name=name, dtype=dtype)
 
 
-class SquaredHinge(_HingeMean):
+class SquaredHinge(_LossMean):
     """The mean squared hinge loss `square(max(1 - y_true * y_pred, 0))`.
 
     Labels in {0, 1} are mapped to {-1, 1}.
@@ -63,7 +51,7 @@ class SquaredHinge(_HingeMean):
         super().__init__(name=name, dtype=dtype)
 
 
-class CategoricalHinge(_HingeMean):
+class CategoricalHinge(_LossMean):
     """The mean categorical hinge loss `max(0, neg - pos + 1)`.
 
     `pos = sum(y_true * y_pred)`, `neg = max((1 - y_true) * y_pred)`.

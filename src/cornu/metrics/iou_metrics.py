@@ -33,6 +33,9 @@ class _IoUBase(Metric):
         axis: the class axis of non-sparse inputs.
     """
 
+    # The keys of `get_config`, in Keras's order; each names an attribute.
+    _config_keys: tuple[str, ...] = ("name", "dtype")
+
     def __init__(
         self,
         num_classes: int,
@@ -106,6 +109,9 @@ class _IoUBase(Metric):
         with torch.no_grad():
             self.total_cm.zero_()
 
+    def get_config(self) -> dict[str, Any]:
+        return {key: getattr(self, key) for key in self._config_keys}
+
 
 class IoU(_IoUBase):
     """Intersection over union, averaged over chosen classes.
@@ -130,6 +136,17 @@ class IoU(_IoUBase):
     >>> round(float(m.result()), 4)
     0.3333
     """
+
+    _config_keys: tuple[str, ...] = (
+        "name",
+        "dtype",
+        "num_classes",
+        "target_class_ids",
+        "ignore_class",
+        "sparse_y_true",
+        "sparse_y_pred",
+        "axis",
+    )
 
     def __init__(
         self,
@@ -173,17 +190,6 @@ class IoU(_IoUBase):
         )
         return iou.sum() / (present.sum() + config.epsilon())
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "num_classes": self.num_classes,
-            "target_class_ids": self.target_class_ids,
-            "ignore_class": self.ignore_class,
-            "sparse_y_true": self.sparse_y_true,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
-
 
 class BinaryIoU(IoU):
     """IoU of binary predictions thresholded at `threshold`.
@@ -204,6 +210,8 @@ class BinaryIoU(IoU):
     0.3333
     """
 
+    _config_keys: tuple[str, ...] = ("target_class_ids", "threshold", "name", "dtype")
+
     def __init__(
         self,
         target_class_ids: Any = (0, 1),
@@ -222,14 +230,6 @@ class BinaryIoU(IoU):
             y_pred = to_tensor(y_pred, torch.float32, self.total_cm.device)
             y_pred = (y_pred >= self.threshold).to(self.total_cm.dtype)
         super().update_state(y_true, y_pred, sample_weight)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "target_class_ids": self.target_class_ids,
-            "threshold": self.threshold,
-            "name": self.name,
-            "dtype": self.dtype,
-        }
 
 
 class MeanIoU(IoU):
@@ -251,6 +251,16 @@ class MeanIoU(IoU):
     0.3333
     """
 
+    _config_keys: tuple[str, ...] = (
+        "num_classes",
+        "name",
+        "dtype",
+        "ignore_class",
+        "sparse_y_true",
+        "sparse_y_pred",
+        "axis",
+    )
+
     def __init__(
         self,
         num_classes: int,
@@ -271,17 +281,6 @@ class MeanIoU(IoU):
             sparse_y_pred=sparse_y_pred,
             axis=axis,
         )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "num_classes": self.num_classes,
-            "name": self.name,
-            "dtype": self.dtype,
-            "ignore_class": self.ignore_class,
-            "sparse_y_true": self.sparse_y_true,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
 
 
 class OneHotIoU(IoU):
@@ -305,6 +304,16 @@ class OneHotIoU(IoU):
     0.1667
     """
 
+    _config_keys: tuple[str, ...] = (
+        "num_classes",
+        "target_class_ids",
+        "name",
+        "dtype",
+        "ignore_class",
+        "sparse_y_pred",
+        "axis",
+    )
+
     def __init__(
         self,
         num_classes: int,
@@ -325,17 +334,6 @@ class OneHotIoU(IoU):
             sparse_y_pred=sparse_y_pred,
             axis=axis,
         )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "num_classes": self.num_classes,
-            "target_class_ids": self.target_class_ids,
-            "name": self.name,
-            "dtype": self.dtype,
-            "ignore_class": self.ignore_class,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
 
 
 class OneHotMeanIoU(MeanIoU):
@@ -358,6 +356,15 @@ class OneHotMeanIoU(MeanIoU):
     0.1111
     """
 
+    _config_keys: tuple[str, ...] = (
+        "num_classes",
+        "name",
+        "dtype",
+        "ignore_class",
+        "sparse_y_pred",
+        "axis",
+    )
+
     def __init__(
         self,
         num_classes: int,
@@ -376,13 +383,3 @@ class OneHotMeanIoU(MeanIoU):
             sparse_y_pred=sparse_y_pred,
             axis=axis,
         )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "num_classes": self.num_classes,
-            "name": self.name,
-            "dtype": self.dtype,
-            "ignore_class": self.ignore_class,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }

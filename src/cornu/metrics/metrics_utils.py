@@ -64,6 +64,19 @@ def squeeze_or_expand_to_same_rank(
     return x1, x2
 
 
+def float_pair(y_true: Any, y_pred: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """Labels and predictions as tensors of one float dtype and equal rank.
+
+    Integer predictions become `floatx`; the labels take the predictions'
+    dtype and device.
+    """
+    y_pred = to_tensor(y_pred)
+    if not y_pred.is_floating_point():
+        y_pred = y_pred.to(floatx())
+    y_true = to_tensor(y_true, y_pred.dtype, y_pred.device)
+    return squeeze_or_expand_to_same_rank(y_true, y_pred)
+
+
 def divide_no_nan(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """`x / y`, with 0 wherever `y` is 0."""
     return torch.where(y == 0, torch.zeros_like(x), x / y)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from cornu.metrics.metrics_utils import loss_function
-from cornu.metrics.reduction_metrics import MeanMetricWrapper
+from cornu.metrics.reduction_metrics import _LossMean
 
 
-class KLDivergence(MeanMetricWrapper):
+class KLDivergence(_LossMean):
     """The mean Kullback-Leibler divergence `sum(y_true * log(y_true / y_pred))`.
 
     Args:
@@ -22,14 +21,13 @@ class KLDivergence(MeanMetricWrapper):
     0.0
     """
 
+    _loss = "kl_divergence"
+
     def __init__(self, name: str = "kl_divergence", dtype: Any = None) -> None:
-        super().__init__(fn=loss_function("kl_divergence"), name=name, dtype=dtype)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype}
+        super().__init__(name=name, dtype=dtype)
 
 
-class Poisson(MeanMetricWrapper):
+class Poisson(_LossMean):
     """The mean Poisson deviance term `y_pred - y_true * log(y_pred)`.
 
     Args:
@@ -43,14 +41,13 @@ class Poisson(MeanMetricWrapper):
     1.0
     """
 
+    _loss = "poisson"
+
     def __init__(self, name: str = "poisson", dtype: Any = None) -> None:
-        super().__init__(fn=loss_function("poisson"), name=name, dtype=dtype)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype}
+        super().__init__(name=name, dtype=dtype)
 
 
-class BinaryCrossentropy(MeanMetricWrapper):
+class BinaryCrossentropy(_LossMean):
     """The mean binary cross-entropy between labels and predictions.
 
     Args:
@@ -66,6 +63,8 @@ class BinaryCrossentropy(MeanMetricWrapper):
     0.6931
     """
 
+    _loss = "binary_crossentropy"
+
     def __init__(
         self,
         name: str = "binary_crossentropy",
@@ -74,26 +73,14 @@ class BinaryCrossentropy(MeanMetricWrapper):
         label_smoothing: float = 0,
     ) -> None:
         super().__init__(
-            loss_function("binary_crossentropy"),
-            name,
+            name=name,
             dtype=dtype,
             from_logits=from_logits,
             label_smoothing=label_smoothing,
         )
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self._direction = "down"
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "dtype": self.dtype,
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-        }
 
 
-class CategoricalCrossentropy(MeanMetricWrapper):
+class CategoricalCrossentropy(_LossMean):
     """The mean categorical cross-entropy of one-hot labels.
 
     Args:
@@ -111,6 +98,8 @@ class CategoricalCrossentropy(MeanMetricWrapper):
     0.6931
     """
 
+    _loss = "categorical_crossentropy"
+
     def __init__(
         self,
         name: str = "categorical_crossentropy",
@@ -120,29 +109,15 @@ class CategoricalCrossentropy(MeanMetricWrapper):
         axis: int = -1,
     ) -> None:
         super().__init__(
-            loss_function("categorical_crossentropy"),
-            name,
+            name=name,
             dtype=dtype,
             from_logits=from_logits,
             label_smoothing=label_smoothing,
             axis=axis,
         )
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-        self._direction = "down"
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "dtype": self.dtype,
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }
 
 
-class SparseCategoricalCrossentropy(MeanMetricWrapper):
+class SparseCategoricalCrossentropy(_LossMean):
     """The mean categorical cross-entropy of integer labels.
 
     Args:
@@ -159,6 +134,8 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
     0.6931
     """
 
+    _loss = "sparse_categorical_crossentropy"
+
     def __init__(
         self,
         name: str = "sparse_categorical_crossentropy",
@@ -168,23 +145,9 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
         axis: int = -1,
     ) -> None:
         super().__init__(
-            loss_function("sparse_categorical_crossentropy"),
             name=name,
             dtype=dtype,
             from_logits=from_logits,
             ignore_class=ignore_class,
             axis=axis,
         )
-        self.from_logits = from_logits
-        self.ignore_class = ignore_class
-        self.axis = axis
-        self._direction = "down"
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "dtype": self.dtype,
-            "from_logits": self.from_logits,
-            "ignore_class": self.ignore_class,
-            "axis": self.axis,
-        }

@@ -14,6 +14,7 @@ from cornu.metrics.metrics_utils import (
     apply_mask,
     divide_no_nan,
     get_mask,
+    loss_function,
     squeeze_or_expand_to_same_rank,
     to_tensor,
 )
@@ -259,3 +260,43 @@ class MeanMetricWrapper(Mean):
         if "fn" in config:
             config["fn"] = _resolve_function(config["fn"])
         return cls(**config)
+
+
+class _FunctionMean(MeanMetricWrapper):
+    """The base of built-in metrics that average one function.
+
+    The keyword arguments given for `fn` are the metric's hyper-parameters:
+    each is kept as an attribute of the same name, and `get_config` returns
+    them, in the order given, after `name` and `dtype` (the function itself
+    is implied by the class, so it is left out). `direction` is `"up"` when
+    larger values are better, `"down"` when smaller ones are.
+    """
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        name: str,
+        dtype: Any,
+        direction: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(fn=fn, name=name, dtype=dtype, **kwargs)
+        for key, value in kwargs.items():
+            setattr(self, key, value)
+        self._direction = direction
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "dtype": self.dtype,
+            **{key: getattr(self, key) for key in self._fn_kwargs},
+        }
+
+
+class _LossMean(_FunctionMean):
+    """The running mean of the `cornu.losses` function named by `_loss`."""
+
+    _loss = ""
+
+    def __init__(self, name: str, dtype: Any = None, **kwargs: Any) -> None:
+        super().__init__(loss_function(self._loss), name, dtype, "down", **kwargs)

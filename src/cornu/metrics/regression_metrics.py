@@ -10,24 +10,11 @@ import torch
 from cornu import config
 from cornu.metrics.metric import Metric
 from cornu.metrics.metrics_utils import (
-    loss_function,
+    float_pair,
     squeeze_or_expand_to_same_rank,
     to_tensor,
 )
-from cornu.metrics.reduction_metrics import Mean, MeanMetricWrapper
-
-
-class _LossMean(MeanMetricWrapper):
-    """The running mean of a `cornu.losses` function, configured by name only."""
-
-    _loss = ""
-
-    def __init__(self, name: str, dtype: Any = None) -> None:
-        super().__init__(fn=loss_function(self._loss), name=name, dtype=dtype)
-        self._direction = "down"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype}
+from cornu.metrics.reduction_metrics import Mean, _FunctionMean, _LossMean
 
 
 class MeanSquaredError(_LossMean):
@@ -188,11 +175,7 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> torch.Tensor:
     >>> [round(v, 4) for v in sims.tolist()]
     [0.0, 1.0]
     """
-    y_pred = to_tensor(y_pred)
-    if not y_pred.is_floating_point():
-        y_pred = y_pred.to(config.torch_dtype(config.floatx()))
-    y_true = to_tensor(y_true, y_pred.dtype, y_pred.device)
-    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    y_true, y_pred = float_pair(y_true, y_pred)
     return (_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis)).sum(dim=axis)
 
 
@@ -201,7 +184,7 @@ def _l2_normalize(x: torch.Tensor, axis: int) -> torch.Tensor:
     return x * inv_norm.clamp_max(1.0 / config.epsilon())
 
 
-class CosineSimilarity(MeanMetricWrapper):
+class CosineSimilarity(_FunctionMean):
     """The mean cosine similarity between labels and predictions.
 
     Args:
@@ -219,14 +202,10 @@ class CosineSimilarity(MeanMetricWrapper):
     def __init__(
         self, name: str = "cosine_similarity", dtype: Any = None, axis: int = -1
     ) -> None:
-        super().__init__(fn=cosine_similarity, name=name, dtype=dtype, axis=axis)
-        self.axis = axis
-        self._direction = "up"
-
-    def get_config(self) -> dict[str, Any]:
-        # Keras leaves `axis` out; it is kept here so that a round trip keeps
-        # it (Keras reads it back, as its constructor accepts it).
-        return {"name": self.name, "dtype": self.dtype, "axis": self.axis}
+        # Keras leaves `axis` out of its config; it is kept here so that a
+        # round trip keeps it (Keras reads it back, as its constructor
+        # accepts it).
+        super().__init__(cosine_similarity, name, dtype, "up", axis=axis)
 
 
 class R2Score(Metric):

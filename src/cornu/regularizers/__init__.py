@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
-from cornu.core import serialization
+from cornu.core import object_registry, serialization
 from cornu.regularizers.regularizers import (
     L1,
     L1L2,
@@ -47,11 +46,6 @@ def serialize(regularizer: Any) -> Any:
     return serialization.serialize_keras_object(regularizer)
 
 
-def _lookup(name: str, custom_objects: dict[str, Any] | None) -> Any:
-    found = serialization.get_registered_object(name, custom_objects)
-    return found if found is not None else ALL_OBJECTS_DICT.get(name)
-
-
 def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """Rebuilds a regularizer from `serialize`'s output (or a name).
 
@@ -59,21 +53,9 @@ def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> An
     >>> deserialize({"class_name": "L1", "config": {"l1": 0.5}}).l1
     0.5
     """
-    if isinstance(config, str):
-        cls = _lookup(config, custom_objects)
-        if cls is None:
-            raise ValueError(f"Could not interpret regularizer identifier: {config!r}")
-        return cls() if inspect.isclass(cls) else cls
-    if isinstance(config, dict) and config.get("module") is None:
-        # Hand-written configs name no module: answer from this registry.
-        cls = _lookup(
-            config.get("registered_name") or config.get("class_name", ""),
-            custom_objects,
-        )
-        from_config = getattr(cls, "from_config", None)
-        if inspect.isclass(cls) and from_config is not None:
-            return from_config(config.get("config") or {})
-    return serialization.deserialize_keras_object(config, custom_objects)
+    return object_registry.deserialize_from(
+        config, ALL_OBJECTS_DICT, custom_objects, "regularizer"
+    )
 
 
 def get(identifier: Any) -> Any:
@@ -93,11 +75,7 @@ def get(identifier: Any) -> Any:
     if identifier is None:
         return None
     obj = deserialize(identifier) if isinstance(identifier, (str, dict)) else identifier
-    if inspect.isclass(obj):
-        obj = obj()
-    if callable(obj):
-        return obj
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+    return object_registry.as_callable(obj, identifier, "regularizer")
 
 
 __all__ = [

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import math
-import numbers
 import string
 from typing import Any
 
-import torch
-
-from cornu import constraints, initializers, regularizers
-from cornu.core.keras_tensor import KerasTensor
-from cornu.core.layer import Layer
-from cornu.layers.attention import attention_masks
+from cornu.layers.attention.base_projected_attention import (
+    BaseProjectedAttention,
+    check_positive_int,
+)
 from cornu.layers.core.einsum_dense import EinsumDense
 from cornu.layers.regularization.dropout import Dropout
 
@@ -52,20 +49,7 @@ def attention_equations(rank: int, axes: tuple[int, ...]) -> tuple[str, str, int
     )
 
 
-def _check_positive_int(
-    owner: str, name: str, value: Any, optional: bool = False
-) -> None:
-    if optional and value is None:
-        return
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        extra = " or None" if optional else ""
-        raise ValueError(
-            f"{owner} `{name}` must be a positive integer{extra}, received: "
-            f"{name}={value!r}."
-        )
-
-
-class MultiHeadAttention(Layer):
+class MultiHeadAttention(BaseProjectedAttention):
     """Multi-head attention (Vaswani et al., 2017), with Keras's weights.
 
     Query, key and value are projected by `EinsumDense` sublayers (`query`:
@@ -129,21 +113,8 @@ class MultiHeadAttention(Layer):
     num_heads: int
     key_dim: int
     value_dim: int
-    dropout: float
-    use_bias: bool
-    use_gate: bool
     partial_output_shape: tuple[int, ...] | None
     attention_axes: tuple[int, ...] | None
-    sliding_window: int | None
-    flash_attention: bool | None
-    kernel_initializer: Any
-    bias_initializer: Any
-    kernel_regularizer: Any
-    bias_regularizer: Any
-    projection_regularizer: Any
-    kernel_constraint: Any
-    bias_constraint: Any
-    seed: int | None
 
     def __init__(
         self,
@@ -168,20 +139,9 @@ class MultiHeadAttention(Layer):
         **kwargs: Any,
     ) -> None:
         owner = type(self).__name__
-        _check_positive_int(owner, "num_heads", num_heads)
-        _check_positive_int(owner, "key_dim", key_dim)
-        _check_positive_int(owner, "value_dim", value_dim, optional=True)
-        _check_positive_int(owner, "sliding_window", sliding_window, optional=True)
-        if not isinstance(dropout, numbers.Real) or not 0 <= dropout <= 1:
-            raise ValueError(
-                f"{owner} `dropout` must be a number in [0, 1], received: "
-                f"dropout={dropout!r}."
-            )
-        if flash_attention and dropout > 0:
-            raise ValueError(
-                f"{owner} cannot combine flash_attention=True with dropout > 0 "
-                f"(received dropout={dropout})."
-            )
+        check_positive_int(owner, "num_heads", num_heads)
+        check_positive_int(owner, "key_dim", key_dim)
+        check_positive_int(owner, "value_dim", value_dim, optional=True)
         if isinstance(output_shape, int):
             output_shape = (output_shape,)
         elif output_shape is not None and not isinstance(output_shape, (list, tuple)):
@@ -198,53 +158,29 @@ class MultiHeadAttention(Layer):
                 f"{owner} `attention_axes` must be an int, a tuple or a list, "
                 f"received: attention_axes={attention_axes!r}."
             )
-        super().__init__(**kwargs)
-        self.supports_masking = True
+        super().__init__(
+            dropout=dropout,
+            use_bias=use_bias,
+            sliding_window=sliding_window,
+            flash_attention=flash_attention,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            use_gate=use_gate,
+            seed=seed,
+            **kwargs,
+        )
         self.num_heads = num_heads
         self.key_dim = key_dim
         self.value_dim = value_dim or key_dim
-        self.dropout = dropout
-        self.use_bias = use_bias
-        self.use_gate = use_gate
         self.partial_output_shape = tuple(output_shape) if output_shape else None
         self.attention_axes = tuple(attention_axes) if attention_axes else None
-        self.sliding_window = sliding_window
-        self.flash_attention = flash_attention
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.projection_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.seed = seed
-        self._shapes: dict[str, Any] | None = None
 
     # -- building ---------------------------------------------------------------
-    def _dense(
-        self,
-        equation: str,
-        bias_axes: str,
-        shape: tuple,
-        name: str,
-        activation: str | None = None,
-    ) -> EinsumDense:
-        return EinsumDense(
-            equation,
-            output_shape=shape,
-            activation=activation,
-            bias_axes=bias_axes if self.use_bias else None,
-            name=name,
-            kernel_initializer=self.kernel_initializer.clone(),
-            bias_initializer=self.bias_initializer.clone(),
-            kernel_regularizer=self.kernel_regularizer,
-            bias_regularizer=self.bias_regularizer,
-            activity_regularizer=self.projection_regularizer,
-            kernel_constraint=self.kernel_constraint,
-            bias_constraint=self.bias_constraint,
-            dtype=self.dtype_policy,
-        )
-
     def _projection(
         self,
         shape: tuple,
@@ -264,15 +200,8 @@ class MultiHeadAttention(Layer):
             return  # built on the first call, which knows every input's shape
         query_shape, value_shape = tuple(query_shape), tuple(value_shape)
         key_shape = value_shape if key_shape is None else tuple(key_shape)
-        if value_shape[1:-1] != key_shape[1:-1]:
-            raise ValueError(
-                f'Layer "{self.name}" ({type(self).__name__}) expects value and key '
-                "shapes equal except in the last dimension, received value shape "
-                f"{value_shape} and key shape {key_shape}."
-            )
-        self._shapes = {"query_shape": query_shape, "value_shape": value_shape}
-        if key_shape != value_shape:
-            self._shapes["key_shape"] = key_shape
+        self._check_key_shape(value_shape, key_shape)
+        self._record_shapes(query_shape, value_shape, key_shape)
         # Public attribute names: the weight file paths Keras writes
         # (`query_dense/vars/0`, ...), built in Keras's weight order.
         self.query_dense = self._projection(
@@ -316,16 +245,7 @@ class MultiHeadAttention(Layer):
         self.output_dense._build_with(
             (*query_shape[:-1], self.num_heads, self.value_dim)
         )
-        self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(self.key_dim))
-
-    def get_build_config(self) -> dict[str, Any] | None:
-        return None if self._shapes is None else {"shapes_dict": dict(self._shapes)}
-
-    def build_from_config(self, config: dict[str, Any]) -> None:
-        shapes = config.get("shapes_dict")
-        if shapes and self._shapes is None:
-            self.build(**shapes)
-            self.built = True
+        self._scale = 1.0 / math.sqrt(float(self.key_dim))
 
     # Keras's private names for the sublayers.
     _query_dense = property(lambda self: self.query_dense)
@@ -333,121 +253,13 @@ class MultiHeadAttention(Layer):
     _value_dense = property(lambda self: self.value_dense)
     _output_dense = property(lambda self: self.output_dense)
 
-    # -- computing --------------------------------------------------------------
-    def _attend(
-        self,
-        query: torch.Tensor,
-        key: torch.Tensor,
-        value: torch.Tensor,
-        mask: torch.Tensor | None,
-        causal_only: bool,
-        training: bool | None,
-        return_scores: bool,
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Attention over projected `(batch, ..., heads, channels)` tensors."""
-        dropout = self.dropout if training else 0.0
-        # Keras's fused-path condition; with dropout, only where no query row
-        # can be fully masked (the two paths differ on such rows).
-        fused = (
-            query.dim() == 4
-            and not return_scores
-            and (self.dropout == 0 or mask is None)
-        )
-        if fused:
-            out = attention_masks.fused_attention(
-                query,
-                key,
-                value,
-                mask,
-                self._inverse_sqrt_key_dim,
-                dropout,
-                causal_only,
-                self.flash_attention,
-            )
-            return out, None
-        if causal_only:
-            mask = attention_masks.causal_mask(
-                query.shape[1], key.shape[1], query.device
-            )
-        query = query * self._inverse_sqrt_key_dim
-        scores = torch.einsum(self._dot_equation, key, query)
-        if mask is not None:
-            at = -2 * len(self._softmax_axes) - 1  # before the query axes
-            while mask.dim() < scores.dim():
-                mask = mask.unsqueeze(at)
-        scores = attention_masks.masked_softmax(scores, mask, self._softmax_axes)
-        weights = self._dropout_layer(scores, training=training) if dropout else scores
-        return torch.einsum(self._combine_equation, weights, value), scores
-
-    def call(
-        self,
-        query: torch.Tensor,
-        value: torch.Tensor,
-        key: torch.Tensor | None = None,
-        query_mask: Any = None,
-        value_mask: Any = None,
-        key_mask: Any = None,
-        attention_mask: Any = None,
-        return_attention_scores: bool = False,
-        training: bool | None = None,
-        use_causal_mask: bool = False,
-    ) -> Any:
-        if query_mask is None:
-            query_mask = getattr(query, "_keras_mask", None)
-        if value_mask is None:
-            value_mask = getattr(value, "_keras_mask", None)
-        if key is None:
-            key = value
-        elif key_mask is None:
-            key_mask = getattr(key, "_keras_mask", None)
-        if self._shapes is None:
-            self.build(tuple(query.shape), tuple(value.shape), tuple(key.shape))
-        self._check_flash(return_attention_scores)
-        mask, causal_only = attention_masks.attention_mask_for(
-            query,
-            value,
-            query_mask,
-            value_mask,
-            key_mask,
-            attention_mask,
-            use_causal_mask,
-            self.sliding_window,
-        )
-        gate = self._gate_dense(query) if self.use_gate else None
-        q = self.query_dense(query)  # (B, Tq, heads, key_dim)
-        k = self.key_dense(key)  # (B, Tv, heads, key_dim)
-        v = self.value_dense(value)  # (B, Tv, heads, value_dim)
-        out, scores = self._attend(
-            q, k, v, mask, causal_only, training, return_attention_scores
-        )
-        if gate is not None:
-            out = out * gate
-        output = self.output_dense(out)
-        if query_mask is not None:
-            output._keras_mask = query_mask  # also when scores are returned
-        if return_attention_scores:
-            return output, scores
-        return output
-
-    def _check_flash(self, return_attention_scores: bool) -> None:
-        if self.flash_attention and return_attention_scores:
-            raise ValueError(
-                f'Layer "{self.name}" ({type(self).__name__}) cannot return attention '
-                "scores with flash_attention=True."
-            )
-
     def compute_output_shape(
         self, query_shape: Any, value_shape: Any, key_shape: Any = None
     ) -> tuple:
         query_shape = tuple(query_shape)
         value_shape = tuple(value_shape)
         key_shape = value_shape if key_shape is None else tuple(key_shape)
-        if value_shape[1:-1] != key_shape[1:-1]:
-            raise ValueError(
-                f'Layer "{self.name}" ({type(self).__name__}) expects value and key '
-                "shapes equal except in the last dimension, received value shape "
-                f"{value_shape} and key shape {key_shape}."
-            )
+        self._check_key_shape(value_shape, key_shape)
         if self.partial_output_shape:
             return (*query_shape[:-1], *self.partial_output_shape)
         return query_shape
@@ -461,32 +273,6 @@ class MultiHeadAttention(Layer):
         batch = [q[i] for i in range(rank) if i not in axes and i != rank - 1]
         return (*batch, *(q[i] for i in axes), *(v[i] for i in axes))
 
-    def compute_output_spec(
-        self,
-        query: Any,
-        value: Any,
-        key: Any = None,
-        query_mask: Any = None,
-        value_mask: Any = None,
-        key_mask: Any = None,
-        attention_mask: Any = None,
-        return_attention_scores: bool = False,
-        training: Any = None,
-        use_causal_mask: bool = False,
-    ) -> Any:
-        key_shape = None if key is None else key.shape
-        if self._shapes is None:
-            self.build(query.shape, value.shape, key_shape)
-        dtype = self.compute_dtype
-        output = KerasTensor(
-            self.compute_output_shape(query.shape, value.shape, key_shape), dtype
-        )
-        if return_attention_scores:
-            return output, KerasTensor(
-                self._scores_shape(query.shape, value.shape), dtype
-            )
-        return output
-
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
@@ -499,12 +285,5 @@ class MultiHeadAttention(Layer):
             "output_shape": self.partial_output_shape,
             "attention_axes": self.attention_axes,
             "sliding_window": self.sliding_window,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.projection_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "seed": self.seed,
+            **self._projection_config(),
         }

@@ -8,22 +8,19 @@ import torch
 import torch.nn.functional as F
 
 from cornu import activations, constraints, initializers, regularizers
-from cornu.core.input_spec import InputSpec
-from cornu.core.layer import Layer
 from cornu.core.variable import store_in_order
 from cornu.layers.convolutional import conv_utils
+from cornu.layers.convolutional.base_conv_layer import ConvLayer
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 
 
-class BaseConv(Layer):
+class BaseConv(ConvLayer):
     """N-d convolution with Keras's arguments and kernel layout.
 
     The kernel is `(*kernel_size, in_channels // groups, filters)`, as in
     Keras; `call` hands torch a permuted view of it.
     """
-
-    rank = 2
 
     def __init__(
         self,
@@ -59,41 +56,24 @@ class BaseConv(Layer):
             )
         self.filters = filters
         self.groups = groups
-        self.kernel_size = conv_utils.normalize_tuple(kernel_size, n, "kernel_size")
-        self.strides = conv_utils.normalize_tuple(strides, n, "strides")
-        self.dilation_rate = conv_utils.normalize_tuple(
-            dilation_rate, n, "dilation_rate"
-        )
         allowed = ("valid", "same", "causal") if n == 1 else ("valid", "same")
-        self.padding = conv_utils.normalize_padding(padding, allowed)
-        self.data_format = conv_utils.normalize_data_format(data_format)
+        self._set_window(
+            kernel_size, strides, dilation_rate, padding, allowed, data_format
+        )
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(
                 "`strides > 1` is not compatible with `dilation_rate > 1`; received "
                 f"strides={self.strides} and dilation_rate={self.dilation_rate}."
             )
-        self.activation = activations.get(activation)
-        self._act = None if self.activation is activations.linear else self.activation
-        self.use_bias = use_bias
+        self._set_output(
+            activation, use_bias, bias_initializer, bias_regularizer, bias_constraint
+        )
         self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(min_ndim=n + 2)
-        self.bias: torch.Tensor | None = None
-
-    def _channel_axis(self) -> int:
-        return -1 if self.data_format == "channels_last" else 1
 
     def build(self, input_shape: Any) -> None:
-        channels = input_shape[self._channel_axis()]
-        if channels is None:
-            raise ValueError(
-                f'Layer "{self.name}" needs a known channel dimension; received '
-                f"input shape {tuple(input_shape)}."
-            )
+        channels = self._input_channels(input_shape)
         if channels % self.groups:
             raise ValueError(
                 f'Layer "{self.name}" has groups={self.groups}, which does not '
@@ -110,17 +90,7 @@ class BaseConv(Layer):
         # is then contiguous, and gradients arrive in the kernel's own layout.
         n = self.rank
         store_in_order(self.kernel, (n + 1, n, *range(n)))
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
-        self.input_spec = InputSpec(
-            min_ndim=self.rank + 2, axes={self._channel_axis(): channels}
-        )
+        self._add_bias(self.filters)
 
     def _torch_kernel(self) -> torch.Tensor:
         # (*k, in, out) -> (out, in, *k)
@@ -128,8 +98,7 @@ class BaseConv(Layer):
         return self.kernel.permute(n + 1, n, *range(n))
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
-        channels_last = self.data_format == "channels_last"
-        x = conv_utils.to_channels_first(inputs) if channels_last else inputs
+        x = self._to_channels_first(inputs)
         x, pad = conv_utils.pad_for(
             x, self.padding, self.kernel_size, self.strides, self.dilation_rate
         )
@@ -142,27 +111,10 @@ class BaseConv(Layer):
             self.dilation_rate,
             self.groups,
         )
-        if self._act is not None:
-            y = self._act(y)
-        return conv_utils.to_channels_last(y) if channels_last else y
+        return self._finish(y)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
-        shape = list(input_shape)
-        spatial_axes = (
-            range(1, self.rank + 1)
-            if self.data_format == "channels_last"
-            else range(2, self.rank + 2)
-        )
-        for i, axis in enumerate(spatial_axes):
-            shape[axis] = conv_utils.conv_output_length(
-                shape[axis],
-                self.kernel_size[i],
-                self.padding,
-                self.strides[i],
-                self.dilation_rate[i],
-            )
-        shape[self._channel_axis()] = self.filters
-        return tuple(shape)
+        return self._window_output_shape(input_shape, self.filters)
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -8,9 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from cornu import activations, constraints, initializers, regularizers
-from cornu.core.input_spec import InputSpec
-from cornu.core.layer import Layer
-from cornu.layers.convolutional import conv_utils
+from cornu.layers.convolutional.base_conv_layer import ConvLayer
 
 _CONV_T = {
     1: F.conv_transpose1d,
@@ -59,15 +57,13 @@ def transpose_output_length(
     return (length - 1) * stride + extent - left - right
 
 
-class BaseConvTranspose(Layer):
+class BaseConvTranspose(ConvLayer):
     """N-d transposed convolution with Keras's arguments and kernel layout.
 
     The kernel is `(*kernel_size, filters, in_channels)`, as in Keras; torch's
     `conv_transpose` wants `(in_channels, filters, *kernel_size)`, a permuted
     view of it.
     """
-
-    rank = 2
 
     def __init__(
         self,
@@ -98,12 +94,9 @@ class BaseConvTranspose(Layer):
                 f"filters={filters!r}."
             )
         self.filters = filters
-        self.kernel_size = conv_utils.normalize_tuple(kernel_size, n, "kernel_size")
-        self.strides = conv_utils.normalize_tuple(strides, n, "strides")
-        self.dilation_rate = conv_utils.normalize_tuple(
-            dilation_rate, n, "dilation_rate"
+        self._set_window(
+            kernel_size, strides, dilation_rate, padding, ("valid", "same"), data_format
         )
-        self.padding = conv_utils.normalize_padding(padding, ("valid", "same"))
         if output_padding is None:
             self.output_padding: tuple[int, ...] | None = None
         else:
@@ -125,24 +118,18 @@ class BaseConvTranspose(Layer):
                         f"`strides` on every axis, received: output_padding="
                         f"{self.output_padding}, strides={self.strides}."
                     )
-        self.data_format = conv_utils.normalize_data_format(data_format)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(
                 f"{cls}: `strides > 1` is not compatible with `dilation_rate > 1`; "
                 f"received strides={self.strides} and "
                 f"dilation_rate={self.dilation_rate}."
             )
-        self.activation = activations.get(activation)
-        self._act = None if self.activation is activations.linear else self.activation
-        self.use_bias = use_bias
+        self._set_output(
+            activation, use_bias, bias_initializer, bias_regularizer, bias_constraint
+        )
         self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(min_ndim=n + 2)
-        self.bias: torch.Tensor | None = None
         self._plan_torch_call()
 
     def _plan_torch_call(self) -> None:
@@ -163,16 +150,8 @@ class BaseConvTranspose(Layer):
             self._residual.append((left - p, right - (p - top)))
         self._needs_residual = any(r != (0, 0) for r in self._residual)
 
-    def _channel_axis(self) -> int:
-        return -1 if self.data_format == "channels_last" else 1
-
     def build(self, input_shape: Any) -> None:
-        channels = input_shape[self._channel_axis()]
-        if channels is None:
-            raise ValueError(
-                f'Layer "{self.name}" ({type(self).__name__}) needs a known channel '
-                f"dimension; received input shape {tuple(input_shape)}."
-            )
+        channels = self._input_channels(input_shape)
         self.kernel = self.add_weight(
             shape=(*self.kernel_size, self.filters, channels),
             initializer=self.kernel_initializer,
@@ -180,17 +159,7 @@ class BaseConvTranspose(Layer):
             constraint=self.kernel_constraint,
             name="kernel",
         )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
-        self.input_spec = InputSpec(
-            min_ndim=self.rank + 2, axes={self._channel_axis(): channels}
-        )
+        self._add_bias(self.filters)
 
     def _torch_kernel(self) -> torch.Tensor:
         # (*k, out, in) -> (in, out, *k)
@@ -198,8 +167,7 @@ class BaseConvTranspose(Layer):
         return self.kernel.permute(n + 1, n, *range(n))
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
-        channels_last = self.data_format == "channels_last"
-        x = conv_utils.to_channels_first(inputs) if channels_last else inputs
+        x = self._to_channels_first(inputs)
         late_bias = self.bias is not None and self._needs_residual
         y = _CONV_T[self.rank](
             x,
@@ -215,9 +183,7 @@ class BaseConvTranspose(Layer):
             y = self._apply_residual(y)
             if late_bias:
                 y = y + self.bias.reshape(-1, *(1,) * self.rank)  # type: ignore[union-attr]
-        if self._act is not None:
-            y = self._act(y)
-        return conv_utils.to_channels_last(y) if channels_last else y
+        return self._finish(y)
 
     def _apply_residual(self, y: torch.Tensor) -> torch.Tensor:
         pads: list[int] = []

@@ -8,9 +8,8 @@ import torch
 import torch.nn.functional as F
 
 from cornu import activations, constraints, initializers, regularizers
-from cornu.core.input_spec import InputSpec
-from cornu.core.layer import Layer
 from cornu.layers.convolutional import conv_utils
+from cornu.layers.convolutional.base_conv_layer import ConvLayer
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 
@@ -33,14 +32,12 @@ def depthwise_torch_kernel(kernel: torch.Tensor, rank: int) -> torch.Tensor:
     return flat.permute(rank, rank + 1, *range(rank))
 
 
-class BaseDepthwiseConv(Layer):
+class BaseDepthwiseConv(ConvLayer):
     """N-d depthwise convolution: each input channel filtered on its own.
 
     The kernel is `(*kernel_size, in_channels, depth_multiplier)`, as in
     Keras; the output has `in_channels * depth_multiplier` channels.
     """
-
-    rank = 2
 
     def __init__(
         self,
@@ -62,43 +59,18 @@ class BaseDepthwiseConv(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        n = self.rank
         self.depth_multiplier = check_positive_int(
             type(self).__name__, "depth_multiplier", depth_multiplier
         )
-        self.kernel_size = conv_utils.normalize_tuple(kernel_size, n, "kernel_size")
-        self.strides = conv_utils.normalize_tuple(strides, n, "strides")
-        self.dilation_rate = conv_utils.normalize_tuple(
-            dilation_rate, n, "dilation_rate"
+        self._set_window(
+            kernel_size, strides, dilation_rate, padding, ("valid", "same"), data_format
         )
-        self.padding = conv_utils.normalize_padding(padding, ("valid", "same"))
-        self.data_format = conv_utils.normalize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self._act = None if self.activation is activations.linear else self.activation
-        self.use_bias = use_bias
+        self._set_output(
+            activation, use_bias, bias_initializer, bias_regularizer, bias_constraint
+        )
         self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
         self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(min_ndim=n + 2)
-        self.bias: torch.Tensor | None = None
-
-    def _channel_axis(self) -> int:
-        return -1 if self.data_format == "channels_last" else 1
-
-    def _input_channels(self, input_shape: Any) -> int:
-        channels = input_shape[self._channel_axis()]
-        if channels is None:
-            raise ValueError(
-                f'Layer "{self.name}" ({type(self).__name__}) needs a known channel '
-                f"dimension; received input shape {tuple(input_shape)}."
-            )
-        self.input_spec = InputSpec(
-            min_ndim=self.rank + 2, axes={self._channel_axis(): channels}
-        )
-        return int(channels)
 
     def build(self, input_shape: Any) -> None:
         channels = self._input_channels(input_shape)
@@ -109,14 +81,7 @@ class BaseDepthwiseConv(Layer):
             constraint=self.depthwise_constraint,
             name="kernel",
         )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(channels * self.depth_multiplier,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
+        self._add_bias(channels * self.depth_multiplier)
 
     def _depthwise(
         self, x: torch.Tensor, kernel: torch.Tensor, bias: torch.Tensor | None
@@ -136,30 +101,15 @@ class BaseDepthwiseConv(Layer):
         )
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
-        channels_last = self.data_format == "channels_last"
-        x = conv_utils.to_channels_first(inputs) if channels_last else inputs
-        y = self._depthwise(x, self.kernel, self.bias)
-        if self._act is not None:
-            y = self._act(y)
-        return conv_utils.to_channels_last(y) if channels_last else y
+        x = self._to_channels_first(inputs)
+        return self._finish(self._depthwise(x, self.kernel, self.bias))
 
     def _output_channels(self, channels: int | None) -> int | None:
         return None if channels is None else channels * self.depth_multiplier
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
-        shape = list(input_shape)
-        first = 1 if self.data_format == "channels_last" else 2
-        for i in range(self.rank):
-            shape[first + i] = conv_utils.conv_output_length(
-                shape[first + i],
-                self.kernel_size[i],
-                self.padding,
-                self.strides[i],
-                self.dilation_rate[i],
-            )
-        axis = self._channel_axis()
-        shape[axis] = self._output_channels(shape[axis])
-        return tuple(shape)
+        channels = input_shape[self._channel_axis()]
+        return self._window_output_shape(input_shape, self._output_channels(channels))
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -8,7 +8,6 @@ import torch
 import torch.nn.functional as F
 
 from cornu import constraints, initializers, regularizers
-from cornu.layers.convolutional import conv_utils
 from cornu.layers.convolutional.base_depthwise_conv import (
     BaseDepthwiseConv,
     check_positive_int,
@@ -87,26 +86,15 @@ class BaseSeparableConv(BaseDepthwiseConv):
             constraint=self.pointwise_constraint,
             name="pointwise_kernel",
         )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
+        self._add_bias(self.filters)
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
-        channels_last = self.data_format == "channels_last"
-        x = conv_utils.to_channels_first(inputs) if channels_last else inputs
+        x = self._to_channels_first(inputs)
         y = self._depthwise(x, self.depthwise_kernel, None)
         n = self.rank
         # (*ones, in*mult, filters) -> (filters, in*mult, *ones)
         pointwise = self.pointwise_kernel.permute(n + 1, n, *range(n))
-        y = _CONV[n](y, pointwise, self.bias)
-        if self._act is not None:
-            y = self._act(y)
-        return conv_utils.to_channels_last(y) if channels_last else y
+        return self._finish(_CONV[n](y, pointwise, self.bias))
 
     def _output_channels(self, channels: int | None) -> int | None:
         return self.filters

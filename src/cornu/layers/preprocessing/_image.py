@@ -267,6 +267,15 @@ class BaseAffineImageLayer(BaseRandomImageLayer):
     fill_value: float
     interpolation: str
 
+    def _set_fill(self, fill_mode: str, interpolation: str, fill_value: float) -> None:
+        """Validates and keeps the resampling arguments every subclass takes."""
+        owner = type(self).__name__
+        self.fill_mode = check_choice(owner, "fill_mode", fill_mode, FILL_MODES)
+        self.interpolation = check_choice(
+            owner, "interpolation", interpolation, INTERPOLATIONS
+        )
+        self.fill_value = fill_value
+
     def _matrix(self, transformation: Any, images: torch.Tensor) -> torch.Tensor:
         """`(batch, 8)` matrices mapping output pixels to input pixels."""
         raise NotImplementedError

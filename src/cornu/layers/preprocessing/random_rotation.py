@@ -7,15 +7,11 @@ from typing import Any
 import torch
 
 from cornu.layers.preprocessing._image import (
-    FILL_MODES,
-    INTERPOLATIONS,
-    BaseRandomImageLayer,
-    check_choice,
+    BaseAffineImageLayer,
     images_of,
     rotation_transforms,
     symmetric_factor,
 )
-from cornu.ops import image as image_ops
 from cornu.utils.bounding_boxes import (
     affine_transform,
     clip_to_image_size,
@@ -23,7 +19,7 @@ from cornu.utils.bounding_boxes import (
 )
 
 
-class RandomRotation(BaseRandomImageLayer):
+class RandomRotation(BaseAffineImageLayer):
     """Rotates each image about its centre by a random angle.
 
     The angle is drawn uniformly from `factor * 360` degrees (a number `f`
@@ -79,13 +75,7 @@ class RandomRotation(BaseRandomImageLayer):
             **kwargs,
         )
         self.factor = symmetric_factor("RandomRotation", "factor", factor)
-        self.fill_mode = check_choice(
-            "RandomRotation", "fill_mode", fill_mode, FILL_MODES
-        )
-        self.interpolation = check_choice(
-            "RandomRotation", "interpolation", interpolation, INTERPOLATIONS
-        )
-        self.fill_value = fill_value
+        self._set_fill(fill_mode, interpolation, fill_value)
 
     def get_random_transformation(
         self, data: Any, training: bool = True, seed: Any = None
@@ -108,21 +98,6 @@ class RandomRotation(BaseRandomImageLayer):
             "batch_size": batch,
         }
 
-    def transform_images(
-        self, images: Any, transformation: Any, training: bool = True
-    ) -> torch.Tensor:
-        images = self._images(images)
-        if not training or transformation is None:
-            return images
-        return self._rotate(images, transformation, self.interpolation)
-
-    def transform_segmentation_masks(
-        self, segmentation_masks: Any, transformation: Any, training: bool = True
-    ) -> Any:
-        if not training or transformation is None:
-            return segmentation_masks
-        return self._rotate(segmentation_masks, transformation, "nearest")
-
     def transform_bounding_boxes(
         self, bounding_boxes: Any, transformation: Any, training: bool = True
     ) -> Any:
@@ -141,31 +116,12 @@ class RandomRotation(BaseRandomImageLayer):
         out = clip_to_image_size(out, height, width, "xyxy")
         return convert_format(out, "xyxy", fmt, height, width)
 
-    def _rotate(
-        self, images: torch.Tensor, transformation: Any, interpolation: str
-    ) -> torch.Tensor:
-        images = torch.as_tensor(images)
+    def _matrix(self, transformation: Any, images: torch.Tensor) -> torch.Tensor:
         matrix = torch.as_tensor(
             transformation["rotation_matrix"], device=images.device
         )
-        if images.dim() == 3 and matrix.dim() == 2:
-            matrix = matrix[0]
-        elif images.dim() == 4 and matrix.dim() == 1:
-            matrix = matrix[None]
-        return image_ops.affine_transform(
-            images,
-            matrix,
-            interpolation=interpolation,
-            fill_mode=self.fill_mode,
-            fill_value=self.fill_value,
-            data_format=self.data_format,
-        )
+        # One image's transformation holds one matrix (8,), as Keras's does.
+        return matrix if matrix.dim() == 2 else matrix[None]
 
     def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            "fill_mode": self.fill_mode,
-            "fill_value": self.fill_value,
-            "interpolation": self.interpolation,
-        }
+        return {**super().get_config(), "factor": self.factor}

@@ -7,10 +7,7 @@ from typing import Any
 import torch
 
 from cornu.layers.preprocessing._image import (
-    FILL_MODES,
-    INTERPOLATIONS,
     BaseAffineImageLayer,
-    check_choice,
     image_size,
 )
 from cornu.utils.bounding_boxes import clip_to_image_size, convert_format
@@ -110,11 +107,7 @@ class RandomShear(BaseAffineImageLayer):
         )
         self.x_factor = _shear_range("x_factor", x_factor)
         self.y_factor = _shear_range("y_factor", y_factor)
-        self.fill_mode = check_choice("RandomShear", "fill_mode", fill_mode, FILL_MODES)
-        self.interpolation = check_choice(
-            "RandomShear", "interpolation", interpolation, INTERPOLATIONS
-        )
-        self.fill_value = fill_value
+        self._set_fill(fill_mode, interpolation, fill_value)
 
     def get_random_transformation(
         self, data: Any, training: bool = True, seed: Any = None

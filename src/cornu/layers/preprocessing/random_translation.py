@@ -7,10 +7,7 @@ from typing import Any
 import torch
 
 from cornu.layers.preprocessing._image import (
-    FILL_MODES,
-    INTERPOLATIONS,
     BaseAffineImageLayer,
-    check_choice,
     image_size,
     images_of,
     symmetric_factor,
@@ -91,13 +88,7 @@ class RandomTranslation(BaseAffineImageLayer):
         self._width_range = symmetric_factor(
             "RandomTranslation", "width_factor", width_factor
         )
-        self.fill_mode = check_choice(
-            "RandomTranslation", "fill_mode", fill_mode, FILL_MODES
-        )
-        self.interpolation = check_choice(
-            "RandomTranslation", "interpolation", interpolation, INTERPOLATIONS
-        )
-        self.fill_value = fill_value
+        self._set_fill(fill_mode, interpolation, fill_value)
 
     def get_random_transformation(
         self, data: Any, training: bool = True, seed: Any = None

@@ -7,10 +7,7 @@ from typing import Any
 import torch
 
 from cornu.layers.preprocessing._image import (
-    FILL_MODES,
-    INTERPOLATIONS,
     BaseAffineImageLayer,
-    check_choice,
     image_size,
     images_of,
     symmetric_factor,
@@ -93,11 +90,7 @@ class RandomZoom(BaseAffineImageLayer):
         self._width_range = (
             None if width_factor is None else _zoom_range("width_factor", width_factor)
         )
-        self.fill_mode = check_choice("RandomZoom", "fill_mode", fill_mode, FILL_MODES)
-        self.interpolation = check_choice(
-            "RandomZoom", "interpolation", interpolation, INTERPOLATIONS
-        )
-        self.fill_value = fill_value
+        self._set_fill(fill_mode, interpolation, fill_value)
 
     def get_random_transformation(
         self, data: Any, training: bool = True, seed: Any = None

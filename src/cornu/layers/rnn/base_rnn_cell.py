@@ -1,4 +1,5 @@
-"""The private base of `SimpleRNNCell`, `LSTMCell` and `GRUCell`."""
+"""The private bases of the recurrent cells: `SimpleRNNCell`, `LSTMCell`,
+`GRUCell` and the ConvLSTM cell."""
 
 from __future__ import annotations
 
@@ -27,7 +28,106 @@ def check_rate(value: Any, name: str, owner: str) -> float:
     return min(1.0, max(0.0, float(value)))
 
 
-class BaseRNNCell(Layer, DropoutRNNCell):
+class RecurrentCell(Layer, DropoutRNNCell):
+    """A cell with a `kernel`, a `recurrent_kernel` and an optional `bias`.
+
+    Holds the arguments every Keras recurrent cell takes for these weights
+    (initializers, regularizers, constraints), its activation, and input and
+    recurrent dropout; `owner` names the layer in error messages.
+    """
+
+    def __init__(
+        self,
+        owner: str,
+        activation: Any,
+        use_bias: bool,
+        kernel_initializer: Any,
+        recurrent_initializer: Any,
+        bias_initializer: Any,
+        kernel_regularizer: Any,
+        recurrent_regularizer: Any,
+        bias_regularizer: Any,
+        kernel_constraint: Any,
+        recurrent_constraint: Any,
+        bias_constraint: Any,
+        dropout: float,
+        recurrent_dropout: float,
+        seed: int | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.dropout = check_rate(dropout, "dropout", owner)
+        self.recurrent_dropout = check_rate(
+            recurrent_dropout, "recurrent_dropout", owner
+        )
+        self.seed = seed
+        self.seed_generator = random.SeedGenerator(seed)
+        self.bias: torch.Tensor | None = None
+
+    def _add_weights(
+        self,
+        kernel_shape: tuple[int, ...],
+        recurrent_shape: tuple[int, ...],
+        bias_shape: tuple[int, ...],
+        bias_initializer: Any,
+    ) -> None:
+        self.kernel = self.add_weight(
+            shape=kernel_shape,
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+            name="kernel",
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=recurrent_shape,
+            initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+            name="recurrent_kernel",
+        )
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=bias_shape,
+                initializer=bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+                name="bias",
+            )
+
+    def _initializers_config(self) -> dict[str, Any]:
+        return {
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }
+
+    def _regularization_config(self) -> dict[str, Any]:
+        return {
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+            "seed": self.seed,
+        }
+
+
+class BaseRNNCell(RecurrentCell):
     """A cell with `kernel (input_dim, gates * units)`, `recurrent_kernel
     (units, gates * units)` and an optional bias, Keras's layouts.
 
@@ -61,59 +161,39 @@ class BaseRNNCell(Layer, DropoutRNNCell):
         # Keras's `implementation` (1: per-gate matmuls, 2: fused) changes no
         # result here; it is accepted and dropped.
         kwargs.pop("implementation", None)
-        super().__init__(**kwargs)
-        self.units = units
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = check_rate(dropout, "dropout", owner)
-        self.recurrent_dropout = check_rate(
-            recurrent_dropout, "recurrent_dropout", owner
+        super().__init__(
+            owner,
+            activation,
+            use_bias,
+            kernel_initializer,
+            recurrent_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            recurrent_regularizer,
+            bias_regularizer,
+            kernel_constraint,
+            recurrent_constraint,
+            bias_constraint,
+            dropout,
+            recurrent_dropout,
+            seed,
+            **kwargs,
         )
-        self.seed = seed
-        self.seed_generator = random.SeedGenerator(seed)
+        self.units = units
         # With recurrent dropout Keras drops each gate's inputs independently.
         self.dropout_mask_count = (
             self.gates if self.recurrent_dropout and self.gates > 1 else None
         )
         self.state_size: Any = units
         self.output_size = units
-        self.bias: torch.Tensor | None = None
 
     def _build_weights(
         self, input_dim: int, bias_shape: tuple[int, ...], bias_initializer: Any
     ) -> None:
         width = self.gates * self.units
-        self.kernel = self.add_weight(
-            shape=(input_dim, width),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            name="kernel",
+        self._add_weights(
+            (input_dim, width), (self.units, width), bias_shape, bias_initializer
         )
-        self.recurrent_kernel = self.add_weight(
-            shape=(self.units, width),
-            initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer,
-            constraint=self.recurrent_constraint,
-            name="recurrent_kernel",
-        )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=bias_shape,
-                initializer=bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
 
     def _input_projection(
         self, inputs: torch.Tensor, training: bool | None
@@ -155,17 +235,6 @@ class BaseRNNCell(Layer, DropoutRNNCell):
             **super().get_config(),
             "units": self.units,
             "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-            "seed": self.seed,
+            **self._initializers_config(),
+            **self._regularization_config(),
         }

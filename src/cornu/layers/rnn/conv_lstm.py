@@ -7,19 +7,17 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from cornu import activations, constraints, initializers, random, regularizers
+from cornu import activations
 from cornu.core.input_spec import InputSpec
-from cornu.core.layer import Layer
 from cornu.layers.convolutional import conv_utils
-from cornu.layers.rnn.base_rnn_cell import check_rate
+from cornu.layers.rnn.base_rnn_cell import RecurrentCell
 from cornu.layers.rnn.base_rnn_layer import CellRNN
-from cornu.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from cornu.layers.rnn.lstm_cell import _UnitForgetBias
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 
 
-class ConvLSTMCell(Layer, DropoutRNNCell):
+class ConvLSTMCell(RecurrentCell):
     """One step of a ConvLSTM (Shi et al., 2015); not public in Keras either.
 
     `kernel` is `(*kernel_size, input_channels, 4 * filters)` and
@@ -55,12 +53,29 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
         owner = f"ConvLSTM{rank}D"
         if not isinstance(filters, int) or isinstance(filters, bool) or filters <= 0:
             raise ValueError(
                 f"{owner} `filters` must be a positive integer, received: {filters!r}."
             )
+        super().__init__(
+            owner,
+            activation,
+            use_bias,
+            kernel_initializer,
+            recurrent_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            recurrent_regularizer,
+            bias_regularizer,
+            kernel_constraint,
+            recurrent_constraint,
+            bias_constraint,
+            dropout,
+            recurrent_dropout,
+            seed,
+            **kwargs,
+        )
         self.rank = rank
         self.filters = filters
         self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size")
@@ -76,28 +91,10 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
                 f"received strides={self.strides} and "
                 f"dilation_rate={self.dilation_rate}."
             )
-        self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
         self.unit_forget_bias = unit_forget_bias
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = check_rate(dropout, "dropout", owner)
-        self.recurrent_dropout = check_rate(
-            recurrent_dropout, "recurrent_dropout", owner
-        )
-        self.seed = seed
-        self.seed_generator = random.SeedGenerator(seed)
         self.dropout_mask_count = 4
         self.state_size = -1  # spatial: see `get_initial_state`
-        self.bias: torch.Tensor | None = None
         self.spatial_dims: tuple = ()
         self.input_dim = 0
 
@@ -113,31 +110,15 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
         self.spatial_dims = spatial
         self.input_dim = channels
         width = 4 * self.filters
-        self.kernel = self.add_weight(
-            shape=(*self.kernel_size, channels, width),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            name="kernel",
+        init = self.bias_initializer
+        if self.unit_forget_bias:
+            init = _UnitForgetBias(self.bias_initializer, self.filters)
+        self._add_weights(
+            (*self.kernel_size, channels, width),
+            (*self.kernel_size, self.filters, width),
+            (width,),
+            init,
         )
-        self.recurrent_kernel = self.add_weight(
-            shape=(*self.kernel_size, self.filters, width),
-            initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer,
-            constraint=self.recurrent_constraint,
-            name="recurrent_kernel",
-        )
-        if self.use_bias:
-            init = self.bias_initializer
-            if self.unit_forget_bias:
-                init = _UnitForgetBias(self.bias_initializer, self.filters)
-            self.bias = self.add_weight(
-                shape=(width,),
-                initializer=init,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
 
     def _torch_kernel(self, kernel: torch.Tensor) -> torch.Tensor:
         # (*k, in, out) -> (out, in, *k), a view.
@@ -221,20 +202,9 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
             "dilation_rate": self.dilation_rate,
             "activation": activations.serialize(self.activation),
             "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
+            **self._initializers_config(),
             "unit_forget_bias": self.unit_forget_bias,
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-            "seed": self.seed,
+            **self._regularization_config(),
         }
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from cornu.optimizers.schedules.learning_rate_schedule import PythonMathSchedule
+from cornu.optimizers.schedules.learning_rate_schedule import (
+    PythonMathSchedule,
+    check_decay_steps,
+)
 
 
 class CosineDecay(PythonMathSchedule):
@@ -51,11 +54,7 @@ class CosineDecay(PythonMathSchedule):
         self.name = name
         self.warmup_steps = warmup_steps
         self.warmup_target = warmup_target
-        if self.decay_steps <= 0:
-            raise ValueError(
-                "Argument `decay_steps` must be > 0. "
-                f"Received: decay_steps={self.decay_steps}"
-            )
+        check_decay_steps("decay_steps", self.decay_steps)
 
     def _decay(self, step: float, decay_from: float) -> float:
         cosine = 0.5 * (1.0 + math.cos(math.pi * step / self.decay_steps))

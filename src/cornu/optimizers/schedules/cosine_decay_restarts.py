@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from cornu.optimizers.schedules.learning_rate_schedule import PythonMathSchedule
+from cornu.optimizers.schedules.learning_rate_schedule import (
+    PythonMathSchedule,
+    check_decay_steps,
+)
 
 
 class CosineDecayRestarts(PythonMathSchedule):
@@ -47,11 +50,7 @@ class CosineDecayRestarts(PythonMathSchedule):
         self._m_mul = m_mul
         self.alpha = alpha
         self.name = name
-        if self.first_decay_steps <= 0:
-            raise ValueError(
-                "Argument `first_decay_steps` must be > 0. "
-                f"Received: first_decay_steps={self.first_decay_steps}"
-            )
+        check_decay_steps("first_decay_steps", self.first_decay_steps)
 
     def python_value(self, step: int | float) -> float:
         t_mul = self._t_mul

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
-from cornu.optimizers.schedules.learning_rate_schedule import PythonMathSchedule
+from cornu.optimizers.schedules.base_step_decay import BaseStepDecay
 
 
-class ExponentialDecay(PythonMathSchedule):
+class ExponentialDecay(BaseStepDecay):
     """Decays the learning rate exponentially with the step.
 
     `initial_learning_rate * decay_rate ** (step / decay_steps)`; with
@@ -38,29 +35,9 @@ class ExponentialDecay(PythonMathSchedule):
         staircase: bool = False,
         name: str = "ExponentialDecay",
     ) -> None:
-        super().__init__()
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        if self.decay_steps <= 0:
-            raise ValueError(
-                "Argument `decay_steps` must be > 0. "
-                f"Received: decay_steps={self.decay_steps}"
-            )
+        super().__init__(
+            initial_learning_rate, decay_steps, decay_rate, staircase, name
+        )
 
     def python_value(self, step: int | float) -> float:
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate**p
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
+        return self.initial_learning_rate * self.decay_rate ** self._progress(step)

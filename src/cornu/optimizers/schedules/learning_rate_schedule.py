@@ -68,6 +68,12 @@ class PythonMathSchedule(LearningRateSchedule):
         raise NotImplementedError
 
 
+def check_decay_steps(name: str, value: Any) -> None:
+    """Raises unless the schedule's step count `name` is positive."""
+    if value <= 0:
+        raise ValueError(f"Argument `{name}` must be > 0. Received: {name}={value}")
+
+
 def _as_number(step: Any) -> int | float:
     if isinstance(step, torch.Tensor):
         step = step.detach()

@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from cornu.optimizers.schedules.learning_rate_schedule import PythonMathSchedule
+from cornu.optimizers.schedules.learning_rate_schedule import (
+    PythonMathSchedule,
+    check_decay_steps,
+)
 
 
 class PolynomialDecay(PythonMathSchedule):
@@ -48,11 +51,7 @@ class PolynomialDecay(PythonMathSchedule):
         self.power = power
         self.cycle = cycle
         self.name = name
-        if self.decay_steps <= 0:
-            raise ValueError(
-                "Argument `decay_steps` must be > 0. "
-                f"Received: decay_steps={self.decay_steps}"
-            )
+        check_decay_steps("decay_steps", self.decay_steps)
 
     def python_value(self, step: int | float) -> float:
         decay_steps = float(self.decay_steps)
