@@ -23,6 +23,7 @@ from cornu.core.gradient_tape import GradientTape
 from cornu.core.input_spec import InputSpec
 from cornu.core.keras_tensor import KerasTensor
 from cornu.core.layer import Layer
+from cornu.core.naming import name_scope
 from cornu.core.variable import Variable
 from cornu.layers.core.input_layer import Input
 from cornu.models import Functional, Model, Sequential

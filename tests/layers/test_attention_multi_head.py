@@ -90,10 +90,12 @@ def test_weight_names_and_shapes_follow_keras(keras_oracle: Any) -> None:
         assert [tuple(w.shape) for w in ours.weights] == [
             tuple(w.shape) for w in theirs.weights
         ]
+        # Paths nest under the layer's own name, as Keras's do (the names
+        # themselves differ by their uniquifying suffix).
         assert [w.path.split("/", 1)[1] for w in theirs.weights] == [
-            f"{p.split('/')[0]}/{p.split('/')[1]}"
-            for p in (w.path for w in ours.weights)
+            w.path.split("/", 1)[1] for w in ours.weights
         ]
+        assert {w.path.split("/")[0] for w in ours.weights} == {ours.name}
     assert ours.get_build_config() == {
         "shapes_dict": {"query_shape": (2, 3, 5), "value_shape": (2, 4, 5)}
     }

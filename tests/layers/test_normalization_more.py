@@ -215,9 +215,9 @@ def test_spectral_normalization_numerics_and_keras(keras_oracle: Any) -> None:
     )
     ours(x)
     assert [w.path for w in ours.weights] == [
-        f"{ours.layer.name}/kernel",
+        f"{ours.name}/{ours.layer.name}/kernel",
         f"{ours.name}/vector_u",
-        f"{ours.layer.name}/bias",
+        f"{ours.name}/{ours.layer.name}/bias",
     ]
     kernel0 = ours.layer.kernel.detach().numpy().copy()
     u0 = ours.vector_u.detach().numpy().copy()

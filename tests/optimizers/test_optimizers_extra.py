@@ -343,7 +343,7 @@ def test_multi_optimizer_in_fit() -> None:
         ]
     )
     table = OptimizerMap(
-        optimizers.Adam(0.01), {"frozen_by_lr/.*": optimizers.SGD(0.0)}
+        optimizers.Adam(0.01), {"sequential.*/frozen_by_lr/.*": optimizers.SGD(0.0)}
     )
     model.compile(optimizer=MultiOptimizer(table), loss="mse")
     before = [w.numpy().copy() for w in model.weights]

@@ -135,6 +135,10 @@ class Layer(Operation, torch.nn.Module):
         self._input_shape_arg = tuple(input_shape) if input_shape else None
         self._batch_size_arg = batch_size
         self.built = False
+        # Name scopes: the path this layer was first entered under, and
+        # whether its first call (which builds lazily) is still to come.
+        self._parent_path: str | None = None
+        self._first_call = True
         self._trainable = bool(trainable)
         self.dtype_policy = dtype_policies.get(dtype)
         self.autocast = autocast
@@ -210,7 +214,8 @@ class Layer(Operation, torch.nn.Module):
         if initializer is None:
             initializer = "glorot_uniform" if config.is_float_dtype(dtype) else "zeros"
         init = initializers.get(initializer)
-        with _real_tensors():
+        # Under the layer's own scope, the path is e.g. `model/dense/kernel`.
+        with naming.name_scope(self.name, caller=self), _real_tensors():
             var = Variable(
                 init,
                 shape=shape,
@@ -220,7 +225,6 @@ class Layer(Operation, torch.nn.Module):
                 aggregation=aggregation,
                 name=name or "variable",
             )
-        var._path = f"{self.name}/{var.name}"
         key = self._free_key(var.name)
         self.register_parameter(key, var)
         reg = regularizers.get(regularizer)
@@ -464,6 +468,8 @@ class Layer(Operation, torch.nn.Module):
         return (first, *args[1:])
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._first_call:
+            return self._first_scoped_call(args, kwargs)
         if not args:
             args, kwargs = self._first_from_kwargs(kwargs)
         if any_symbolic(args, kwargs):
@@ -533,6 +539,24 @@ class Layer(Operation, torch.nn.Module):
                         penalty = penalty / out.shape[0]
                     self.add_loss(penalty)
         return outputs
+
+    def _open_name_scope(self) -> naming.name_scope:
+        """This layer's name scope, under the path it was first entered at."""
+        if self._parent_path is None:
+            self._parent_path = naming.current_path()
+        return naming.name_scope(self.name, caller=self)
+
+    def _first_scoped_call(self, args: tuple, kwargs: dict) -> Any:
+        # The first call builds the layer and, lazily, its sublayers: under
+        # this layer's scope their weights get Keras's nested paths. Later
+        # calls skip the scope (nothing is created any more).
+        self._first_call = False
+        try:
+            with self._open_name_scope():
+                return Layer.__call__(self, *args, **kwargs)
+        except BaseException:
+            self._first_call = True
+            raise
 
     def _dispatch(self, args: tuple, kwargs: dict) -> Any:
         if self._forward_pre_hooks or self._forward_hooks:
@@ -688,7 +712,7 @@ def _wrap_build(build: Any) -> Any:
 
     @functools.wraps(build)
     def wrapped(self: Layer, *args: Any, **kwargs: Any) -> Any:
-        with _real_tensors():
+        with self._open_name_scope(), _real_tensors():
             out = build(self, *args, **kwargs)
         self.built = True
         if self._build_shapes is None and args:

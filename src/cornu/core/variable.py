@@ -110,7 +110,7 @@ class Variable(torch.nn.Parameter):
         )
         obj = torch.Tensor._make_subclass(cls, value, grad)
         obj._keras_name = name or naming.uniquify("variable")
-        obj._path = obj._keras_name
+        obj._path = naming.scoped(obj._keras_name)
         obj._autocast = autocast
         obj._aggregation = aggregation
         obj._synchronization = synchronization
