@@ -10,8 +10,9 @@ Choosing a mode:
 - one process: nothing to do; `fit` runs as usual;
 - `torchrun --nproc-per-node=N train.py`: data parallel (`DataParallel`),
   each rank holds all weights and 1/N of each batch;
-- `ModelParallel(layout_map=...)`: weights split as the layout map says
-  (the objects and checks exist; `fit` under it is not implemented yet);
+- `ModelParallel(layout_map=...)`: weights split over the mesh as the
+  layout map says (DTensors; each layer gathers its own for its forward
+  and backward), batches split along the mesh's `batch_dim_name` axis;
 - `FullyShardedDataParallel()`: data parallel where each rank keeps only
   1/N of every weight, gradient and optimizer state (FSDP2
   `torch.distributed.fsdp.fully_shard` on each layer and on the model), for
@@ -385,6 +386,21 @@ class FullyShardedDataParallel(DataParallel):
 
 class ModelParallel(Distribution):
     """Weights split over a mesh as a `LayoutMap` says (others replicated).
+
+    Across processes, at the first `fit`, `evaluate` or `predict`, each
+    weight whose path a key matches becomes a DTensor split as its layout
+    says (`Shard(dim)` along each named mesh axis); the other trainable
+    weights become replicated DTensors. Each rank keeps only its part and
+    so do the optimizer slots; each layer gathers its weights whole for its
+    forward and backward, and the backward gives each part its gradient.
+    Each batch is split along the mesh axis `batch_dim_name` (a name that
+    is no mesh axis: every rank reads whole batches), and the gradients
+    are averaged along it, so training equals one process on the same
+    global batches. Saving and `get_weights` gather the whole weights (on
+    every rank; rank 0 writes). A key that names no variable, a layout with
+    the wrong number of dimensions, a dimension the mesh axis does not
+    divide, or a mesh that is not the size of the job raise `ValueError`
+    then. In one process it is plain training.
 
     Args:
         layout_map: variable-path patterns to layouts (its mesh is used).

@@ -34,6 +34,15 @@ scales each rank's output gradient by its share of the samples so uneven
 splits still give the single-process step, and `optimizer.apply` then
 updates the local shards without another reduction.
 
+Under `ModelParallel` each weight becomes a DTensor laid out as the layout
+map says (replicated when no key names it) at the first call across
+processes; a pre-forward hook on each layer holding some gathers them
+whole (a differentiable redistribute to `Replicate`, whose backward
+averages the gradient over the mesh's batch axis and keeps each rank's
+part) and a forward hook puts the DTensors back. Batches are split along
+the batch axis only, and metrics and predictions are combined along it.
+As under FSDP, `optimizer.apply` updates the local parts (see `layouts`).
+
 Saving and `get_weights` read weights through `full_value`, and loading
 and `set_weights` write them through `assign_full_value`: a sharded weight
 is gathered whole (a collective, so every rank takes part even though rank
@@ -166,15 +175,16 @@ def apply_across_processes(optimizer: Any, grads: Any, variables: Any) -> bool:
     if _STATE.reducing or not process_group.initialize():
         return False
     runtime = _STATE.active
-    if runtime is not None and runtime._sharded:
-        # FSDP reduce-scattered the gradients in backward: each rank updates
-        # its own shards, with optimizer slots shaped like them (1/N each).
+    if runtime is not None and runtime._splits_gradients:
+        # FSDP (or the gather of ModelParallel's laid-out weights) reduced
+        # the gradients in backward: each rank updates its own parts, with
+        # optimizer slots shaped like them.
+        parts = None if variables is None else [_local(v) for v in variables]
+        if parts and _built_on_whole_weights(optimizer, variables, parts):
+            _rebuild_on_parts(optimizer, parts)
         _STATE.reducing = True
         try:
-            optimizer.apply(
-                [_local(g) for g in grads],
-                None if variables is None else [_local(v) for v in variables],
-            )
+            optimizer.apply([_local(g) for g in grads], parts)
         finally:
             _STATE.reducing = False
         return True
@@ -197,6 +207,45 @@ def apply_across_processes(optimizer: Any, grads: Any, variables: Any) -> bool:
     finally:
         _STATE.reducing = False
     return True
+
+
+def _built_on_whole_weights(optimizer: Any, weights: Any, parts: list[Any]) -> bool:
+    """True when `optimizer` was built on the whole `weights` (before they
+    were sharded, or on the sharded weights themselves, as a restore from a
+    backup or a file does before the first step) rather than on `parts`,
+    their local parts."""
+    indices = getattr(optimizer, "_trainable_variables_indices", None)
+    if not getattr(optimizer, "built", False) or indices is None:
+        return False
+    if id(parts[0]) in indices:
+        return False  # built on the parts: the usual case
+    built = list(getattr(optimizer, "_trainable_variables", []))
+    if len(built) != len(weights):
+        return False  # other variables: the optimizer's own error follows
+    return all(
+        b is w or (getattr(b, "path", None) or 0) == getattr(w, "path", None)
+        for b, w in zip(built, weights)
+    )
+
+
+def _rebuild_on_parts(optimizer: Any, parts: list[Any]) -> None:
+    """Builds `optimizer` again on the local `parts` of its sharded weights;
+    each new slot takes its part of the old (whole) slot's value."""
+    old = [v for v in optimizer.variables if getattr(v, "_slot_of", None) is not None]
+    for v in old:
+        optimizer._untrack_variable(v)
+    optimizer.built = False
+    optimizer._slot_aliases.clear()
+    optimizer.build(parts)
+    new = [v for v in optimizer.variables if getattr(v, "_slot_of", None) is not None]
+    if len(new) != len(old):
+        raise ValueError(
+            f"Optimizer {type(optimizer).__name__}: rebuilding its state on the "
+            f"sharded weights made {len(new)} slot variable(s), expected "
+            f"{len(old)}."
+        )
+    for whole, part in zip(old, new):
+        assign_full_value(part, whole.detach())
 
 
 def _is_permuted_dense(t: torch.Tensor) -> bool:
@@ -268,11 +317,6 @@ def for_model(model: Any) -> Runtime | None:
     )
 
     strategy = distribution()
-    if isinstance(strategy, ModelParallel) and process_group.world_size() > 1:
-        raise NotImplementedError(
-            "fit/evaluate/predict under ModelParallel across processes is not "
-            "implemented yet; use DataParallel (the default under torchrun)."
-        )
     if strategy is None and process_group.env_world_size() <= 1:
         model.__dict__["_dist_runtime"] = None
         return None
@@ -285,6 +329,8 @@ def for_model(model: Any) -> Runtime | None:
         model.__dict__["_dist_runtime"] = runtime
     if isinstance(strategy, FullyShardedDataParallel):
         runtime.fully_sharded = True
+    elif isinstance(strategy, ModelParallel) and runtime.layouts is None:
+        runtime.layouts = strategy
     runtime.prepare()
     return runtime
 
@@ -308,6 +354,17 @@ class Runtime:
         self.global_sizes: collections.deque[int] = collections.deque()
         self.fully_sharded = False
         self._sharded = False
+        # Under ModelParallel: the strategy, and whether the model's weights
+        # are laid out as its layout map says.
+        self.layouts: Any = None
+        self._laid_out = False
+        # The data-parallel part of the job: this rank's index among the
+        # ranks that split each batch, their number and their process group
+        # (None: all ranks). Under ModelParallel, the ranks along the batch
+        # axis of the mesh; without one, each rank reads whole batches.
+        self.data_rank = self.rank
+        self.data_world = self.world_size
+        self.data_group: Any = None
 
     # -- start ----------------------------------------------------------------
     def prepare(self) -> None:
@@ -316,8 +373,13 @@ class Runtime:
         _STATE.active = self
         self.batch_sizes.clear()
         self.global_sizes.clear()
-        if self.fully_sharded and not self._sharded:
-            _check_devices(model)
+        if (self.fully_sharded and not self._sharded) or (
+            self.layouts is not None and not self._laid_out
+        ):
+            _check_devices(
+                model,
+                "FullyShardedDataParallel" if self.fully_sharded else "ModelParallel",
+            )
         state = [t for t in _STATE.unsynced(_model_state(model)) if not _is_dtensor(t)]
         with collective("broadcasting rank 0's weights and random state"):
             if state:
@@ -334,6 +396,15 @@ class Runtime:
         if self.fully_sharded and not self._sharded:
             self._shard_model()
             self._sharded = True
+        if self.layouts is not None and not self._laid_out:
+            self._lay_out_model(self.layouts)
+            self._laid_out = True
+
+    @property
+    def _splits_gradients(self) -> bool:
+        # Weights are DTensors whose gradients are reduced in backward, and
+        # each rank's output gradient is scaled by its share of the batch.
+        return self._sharded or self._laid_out
 
     def _shard_model(self) -> None:
         """FSDP2 on each layer holding weights, then on the model."""
@@ -370,6 +441,22 @@ class Runtime:
         model.register_forward_hook(self._weight_rank_gradients)
         _STATE.mark_synced(_model_state(model))
 
+    def _lay_out_model(self, strategy: Any) -> None:
+        """The model's weights become DTensors as `strategy` says (see
+        `cornu.distribution.layouts`); batches split along its batch axis."""
+        from cornu.distribution import layouts
+
+        model = self.model
+        if not getattr(model, "built", True):
+            raise ValueError(
+                f'ModelParallel needs a built model; model "{model.name}" is not '
+                "built. Call it on a batch (or `build()` it) before `fit`."
+            )
+        self.data_rank, self.data_world, self.data_group = layouts.data_axis(strategy)
+        layouts.lay_out(model, strategy, self.data_world)
+        model.register_forward_hook(self._weight_rank_gradients)
+        _STATE.mark_synced(_model_state(model))
+
     def _weight_rank_gradients(self, module: Any, args: Any, output: Any) -> Any:
         # FSDP averages the ranks' gradients equally; scaling this rank's
         # output gradient by world * local / global weights them by samples,
@@ -379,7 +466,7 @@ class Runtime:
         if not torch.is_grad_enabled() or not self.global_sizes:
             return output
         local = self.batch_sizes.popleft()
-        scale = self.world_size * local / self.global_sizes.popleft()
+        scale = self.data_world * local / self.global_sizes.popleft()
         if scale == 1.0:
             return output
         return tree.map_structure(
@@ -391,9 +478,18 @@ class Runtime:
             output,
         )
 
+    def forget_batches(self) -> None:
+        """Drops the sizes of batches handed out but not trained on (those a
+        run restored mid-epoch skips)."""
+        self.batch_sizes.clear()
+        self.global_sizes.clear()
+
     # -- metrics --------------------------------------------------------------
     def reduce_metrics(self, model: Any) -> None:
         """Combines every metric state across ranks, per its `aggregation`."""
+        if self.data_world == 1:
+            return  # every rank saw every batch
+        group = self.data_group
         by_kind: dict[tuple[str, torch.dtype], list[Any]] = {}
         for v in model.metrics_variables:
             kind = getattr(v, "aggregation", "sum")
@@ -405,11 +501,12 @@ class Runtime:
             ):
                 flat = torch.cat([v.data.reshape(-1) for v in variables])
                 if kind == "only_first_replica":
-                    dist.broadcast(flat, src=0)
+                    first = 0 if group is None else dist.get_global_rank(group, 0)
+                    dist.broadcast(flat, src=first, group=group)
                 else:
-                    dist.all_reduce(flat)
+                    dist.all_reduce(flat, group=group)
                     if kind == "mean":
-                        flat = flat / self.world_size
+                        flat = flat / self.data_world
                 offset = 0
                 for v in variables:
                     n = v.numel()
@@ -430,7 +527,7 @@ class Runtime:
 
     def gather_predictions(self, outputs: list[Any], sharded: bool) -> list[Any]:
         """Every rank's `predict` outputs joined in input order (one batch)."""
-        if not sharded or not outputs:
+        if not sharded or not outputs or self.data_world == 1:
             return outputs
         flat = [tree.flatten(o) for o in outputs]
         sizes = torch.tensor([int(f[0].shape[0]) for f in flat], dtype=torch.long)
@@ -440,20 +537,17 @@ class Runtime:
 
     def _gather(self, outputs: list[Any], flat: list[Any], sizes: Any) -> list[Any]:
         first = outputs[0]
-        all_sizes = _all_gather_same_shape(sizes, self.world_size)
+        group, world = self.data_group, self.data_world
+        all_sizes = _all_gather_same_shape(sizes, world, group)
         all_sizes = [s.cpu() for s in all_sizes]
         joined = []
         for i in range(len(flat[0])):
             local = torch.cat([f[i] for f in flat])
-            parts = _all_gather_uneven(local, [int(s.sum()) for s in all_sizes])
+            parts = _all_gather_uneven(local, [int(s.sum()) for s in all_sizes], group)
             pieces = [p.split(s.tolist()) for p, s in zip(parts, all_sizes)]
             joined.append(
                 torch.cat(
-                    [
-                        pieces[r][b]
-                        for b in range(len(flat))
-                        for r in range(self.world_size)
-                    ]
+                    [pieces[r][b] for b in range(len(flat)) for r in range(world)]
                 )
             )
         return [tree.pack_sequence_as(first, joined)]
@@ -473,7 +567,7 @@ class Runtime:
             if isinstance(c, ProgbarLogger):
                 continue
             name = type(c).__name__
-            if name == "ModelCheckpoint" and self.fully_sharded:
+            if name == "ModelCheckpoint" and (self.fully_sharded or self._laid_out):
                 # Its saves gather the sharded weights, which needs every
                 # rank; here a save writes nothing, and prints nothing. (The
                 # same object on every fit: its `best` follows rank 0's.)
@@ -499,7 +593,7 @@ class ArrayShard:
     def epoch(self, adapter: Any) -> Iterator[Any]:
         from cornu.trainers import data_adapters
 
-        rank, world = self.runtime.rank, self.runtime.world_size
+        rank, world = self.runtime.data_rank, self.runtime.data_world
         n, bs = adapter.num_samples, adapter.batch_size
         tail = n % bs
         if bs < world or 0 < tail < world:
@@ -529,7 +623,7 @@ class ArrayShard:
             hi = lo + q + (1 if rank < r else 0)
             if self.training:
                 self.runtime.batch_sizes.append(hi - lo)
-                if self.runtime.fully_sharded:
+                if self.runtime.fully_sharded or self.runtime.layouts is not None:
                     self.runtime.global_sizes.append(size)
             if perm is None:
                 parts = [
@@ -724,7 +818,7 @@ def _is_dtensor(t: Any) -> bool:
     return isinstance(t, DTensor)
 
 
-def _check_devices(model: Any) -> None:
+def _check_devices(model: Any, strategy: str = "FullyShardedDataParallel") -> None:
     from cornu import config
 
     expected = config.device()
@@ -735,7 +829,7 @@ def _check_devices(model: Any) -> None:
         ):
             name = getattr(t, "path", None) or name
             raise ValueError(
-                f'FullyShardedDataParallel: model "{model.name}" has weight '
+                f'{strategy}: model "{model.name}" has weight '
                 f"{name!r} on {t.device}, but this process (rank "
                 f"{process_group.rank()}) trains on {expected}. Build the model "
                 "after the process group starts, on this process's device (or "
@@ -757,17 +851,21 @@ def _collective_device() -> torch.device:
     return config.device()
 
 
-def _all_gather_same_shape(t: torch.Tensor, world: int) -> list[torch.Tensor]:
+def _all_gather_same_shape(
+    t: torch.Tensor, world: int, group: Any = None
+) -> list[torch.Tensor]:
     out = [torch.empty_like(t) for _ in range(world)]
-    dist.all_gather(out, t.contiguous())
+    dist.all_gather(out, t.contiguous(), group=group)
     return out
 
 
-def _all_gather_uneven(t: torch.Tensor, lengths: list[int]) -> list[torch.Tensor]:
+def _all_gather_uneven(
+    t: torch.Tensor, lengths: list[int], group: Any = None
+) -> list[torch.Tensor]:
     # all_gather needs equal shapes: pad to the longest, then trim.
     longest = max(lengths)
     padded = torch.zeros((longest, *t.shape[1:]), dtype=t.dtype, device=t.device)
     padded[: t.shape[0]] = t
     out = [torch.empty_like(padded) for _ in lengths]
-    dist.all_gather(out, padded)
+    dist.all_gather(out, padded, group=group)
     return [o[:n] for o, n in zip(out, lengths)]

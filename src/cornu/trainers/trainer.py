@@ -425,10 +425,13 @@ class Trainer:
         self.stop_training = False
         self._refresh_train_weights()
         self._prepare_jit()
-        self._initial_epoch = None
+        self._initial_epoch = self._initial_step = None
         cbs.on_train_begin()
         if self._initial_epoch is not None:
             initial_epoch = max(initial_epoch, int(self._initial_epoch))
+        # Batches of the first epoch a restored run already trained on (set,
+        # like the epoch, by `on_train_begin`; cleared at `on_epoch_begin`).
+        resume_step = int(self._initial_step or 0)
         iterator = _EpochIterator(adapter, steps_per_epoch)
         train_step = self.train_step
         spe = self.steps_per_execution
@@ -437,17 +440,16 @@ class Trainer:
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             self._refresh_train_weights()
-            self._initial_step = None
             cbs.on_epoch_begin(epoch)
             logs: Any = None
             batches = iterator.epoch()
-            skip = int(self._initial_step or 0)
+            skip, resume_step = resume_step, 0
             # A run restored mid-epoch skips the batches it already trained on
             # (same shuffle: the permutation is drawn as before).
             for _ in range(skip):
                 next(batches, None)
             if skip and runtime is not None:  # cornu.distribution: no step ran
-                runtime.batch_sizes.clear()
+                runtime.forget_batches()
             with torch.enable_grad():
                 for step, batch in _grouped(batches, spe, start=skip):
                     if batch_hooks:
