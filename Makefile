@@ -52,8 +52,10 @@ test-browser: $(STAMP) browser-deps
 test: lint browser-deps graphviz-deps
 	KERAS_BACKEND=torch $(BIN)/python -m pytest -n 2 tests
 
+# glibc's malloc keeps freed memory for reuse (see benchmarks/RESULTS.md).
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_MMAP_THRESHOLD_=1073741824 \
+		$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,7 +1,7 @@
 """`make bench`: cornu against a hand-written PyTorch loop (and Keras 3 when
 installed), side by side in one run. Prints a table and writes RESULTS.md.
 
-Each fit/predict workload runs cornu and the raw loop alternately (ABAB...)
+Each fit/predict workload runs cornu and the raw loop alternately (ABBA...)
 after a warm-up; the table gives the median time per step, the min-max
 spread, and the median over rounds of each round's cornu/raw ratio.
 """
@@ -53,8 +53,10 @@ def time_pair(workload: Any, rounds: int, warmup: int = 1) -> dict[str, Any]:
         workload.cornu()
         workload.raw()
     times: dict[str, list[float]] = {"cornu": [], "raw": []}
-    for _ in range(rounds):
-        for name in ("cornu", "raw"):
+    for i in range(rounds):
+        # ABBA...: each side goes first in half the rounds, so that what a
+        # run leaves behind (caches, freed memory) favours neither.
+        for name in ("cornu", "raw") if i % 2 == 0 else ("raw", "cornu"):
             fn = getattr(workload, name)
             start = time.perf_counter()
             fn()
@@ -223,7 +225,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--workloads", default="tiny,mlp,cnn,predict,data,rnn")
     parser.add_argument("--compile", default="mlp,cnn", help="jit_compile workloads")
     parser.add_argument("--scale", type=float, default=1.0, help="data size factor")
-    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--no-keras", action="store_true")
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args(argv)
@@ -313,10 +315,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"Import: `import torch` {imports['torch']:.2f} s; `import cornu` adds "
         f"{imports['extra']:.2f} s on top of it (medians of new processes).",
         "",
-        f"Each fit/predict row: {args.rounds} alternating rounds after a warm-up; "
-        "a round is one epoch (or one predict pass) over the workload's data; "
-        "cornu/raw is the median of the rounds' own ratios.",
+        f"Each fit/predict row: {args.rounds} alternating rounds after a warm-up "
+        "(cornu first in one round, the raw loop first in the next); a round is "
+        "one epoch (or one predict pass) over the workload's data; cornu/raw is "
+        "the median of the rounds' own ratios.",
     ]
+    if os.environ.get("MALLOC_TRIM_THRESHOLD_"):
+        lines.append(
+            "glibc's malloc kept freed memory for reuse in this run "
+            f"(MALLOC_TRIM_THRESHOLD_={os.environ['MALLOC_TRIM_THRESHOLD_']}, "
+            f"MALLOC_MMAP_THRESHOLD_={os.environ.get('MALLOC_MMAP_THRESHOLD_')}): "
+            "otherwise each step's large activations are fresh pages from the "
+            "kernel, and page faults, which vary from run to run, swamp the "
+            "comparison. Both loops run in the same process, under the same "
+            "allocator."
+        )
     text = "\n".join(lines) + "\n"
     print(text)
     Path(args.output).write_text(text)

@@ -54,7 +54,7 @@ _EAGER = _PLAIN | {torch.dtype, np.ndarray}
 
 # The names the generated wrappers use besides the op's own parameters.
 _GENERATED_NAMES = frozenset(
-    {"type", "list", "tuple", "locals", "_EAGER", "_fn", "_slow", "_item"}
+    {"type", "list", "tuple", "locals", "_EAGER", "_fn", "_slow", "_item", "_kind"}
     | {"_params", "_defaults"}
 )
 
@@ -90,8 +90,9 @@ def _with_signature_of(fn: Callable[..., Any], generic: Callable[..., Any]) -> A
         # Straight-line checks, no call: tensors and scalars pass at once,
         # lists/tuples (e.g. concatenate's inputs) item by item.
         lines += [
-            f"    if type({n}) not in _EAGER:",
-            f"        if type({n}) is not list and type({n}) is not tuple:",
+            f"    _kind = type({n})",
+            "    if _kind not in _EAGER:",
+            "        if _kind is not list and _kind is not tuple:",
             f"            {slow}",
             f"        for _item in {n}:",
             "            if type(_item) not in _EAGER:",

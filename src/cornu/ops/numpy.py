@@ -1633,7 +1633,11 @@ def concatenate(xs: Sequence[ArrayLike], axis: int | None = 0) -> Tensor:
     Returns:
         The joined tensor, with Keras's `result_type` of the inputs.
     """
-    if type(axis) is int:  # the common case: tensors of one dtype, to torch
+    if type(axis) is int and type(xs) is list and len(xs) == 2:
+        a, b = xs  # the commonest case, two tensors of one dtype: to torch
+        if type(a) is Tensor and type(b) is Tensor and a.dtype is b.dtype:
+            return torch.cat(xs, axis)
+    elif type(axis) is int:  # any number of tensors of one dtype: to torch
         dtype = None
         for x in xs:
             if type(x) is not Tensor or x.dtype is not dtype and dtype is not None:
