@@ -145,6 +145,22 @@ def overrides(callback: Any, hook: str) -> bool:
     """
     if not isinstance(callback, Callback):
         return callable(getattr(callback, hook, None))
+    if _HOOK_NAMES.isdisjoint(callback.__dict__):
+        # No hook of the instance's own: the answer is its class's, computed
+        # once (every fit/evaluate/predict asks for each hook).
+        key = (type(callback), hook)
+        found = _CLASS_OVERRIDES.get(key)
+        if found is None:
+            found = _CLASS_OVERRIDES[key] = _overrides(callback, hook)
+        return found
+    return _overrides(callback, hook)
+
+
+_HOOK_NAMES = frozenset(HOOKS)
+_CLASS_OVERRIDES: dict[tuple[type, str], bool] = {}
+
+
+def _overrides(callback: Any, hook: str) -> bool:
     method = getattr(callback, hook)
     if getattr(method, "__func__", method) is not getattr(Callback, hook):
         return True

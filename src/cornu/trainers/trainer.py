@@ -578,12 +578,23 @@ class Trainer:
         cbs.on_predict_begin()
         outputs: list[Any] = []
         predict_step = self.predict_step
+        batches = (
+            adapter.epoch() if steps is None else _EpochIterator(adapter, steps).epoch()
+        )
+        # With no batch hook in use, the loop is the step alone.
+        hooks = getattr(cbs, "_uses_hook", None)
+        batch_hooks = hooks is None or (
+            hooks("on_predict_batch_begin") or hooks("on_predict_batch_end")
+        )
         with torch.inference_mode():
-            for step, batch in enumerate(_EpochIterator(adapter, steps).epoch()):
-                cbs.on_predict_batch_begin(step)
-                out = predict_step(batch)
-                outputs.append(out)
-                cbs.on_predict_batch_end(step, {"outputs": out})
+            if batch_hooks:
+                for step, batch in enumerate(batches):
+                    cbs.on_predict_batch_begin(step)
+                    out = predict_step(batch)
+                    outputs.append(out)
+                    cbs.on_predict_batch_end(step, {"outputs": out})
+            else:
+                outputs = [predict_step(batch) for batch in batches]
         cbs.on_predict_end()
         if runtime is not None:  # cornu.distribution: all ranks' outputs, in order
             outputs = runtime.gather_predictions(

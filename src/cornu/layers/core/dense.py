@@ -112,13 +112,16 @@ class Dense(DenseQuantization, LoraMixin, Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
-        kernel = self._with_lora(self.kernel)  # (input_dim, units)
-        if self.bias is not None and inputs.dim() == 2:
-            x = torch.addmm(self.bias, inputs, kernel)  # (B, units)
+        kernel = self.kernel  # (input_dim, units)
+        if self.lora_enabled:
+            kernel = self._with_lora(kernel)
+        bias = self.bias  # each weight read once: a module attribute costs
+        if bias is not None and inputs.dim() == 2:
+            x = torch.addmm(bias, inputs, kernel)  # (B, units)
         else:
             x = torch.matmul(inputs, kernel)
-            if self.bias is not None:
-                x = x + self.bias
+            if bias is not None:
+                x = x + bias
         return x if self._act is None else self._act(x)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
