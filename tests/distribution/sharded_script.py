@@ -32,6 +32,8 @@ import torch
 
 torch.set_num_threads(1)
 
+from ddp_script import Action, EpochLog  # noqa: E402  (this folder: the script's)
+
 import cornu as keras  # noqa: E402
 from cornu.distribution.runtime import full_value  # noqa: E402
 from cornu.random.seed import set_random_seed  # noqa: E402
@@ -65,33 +67,6 @@ def compiled_mlp() -> keras.Model:
     return model
 
 
-class Interrupt(keras.callbacks.Callback):
-    """Calls `action` at the end of batch `batch` of epoch `epoch`."""
-
-    def __init__(self, epoch: int, batch: int, action: object) -> None:
-        super().__init__()
-        self.at = (epoch, batch)
-        self.action = action
-        self.epoch = -1
-
-    def on_epoch_begin(self, epoch: int, logs: object = None) -> None:
-        self.epoch = epoch
-
-    def on_train_batch_end(self, batch: int, logs: object = None) -> None:
-        if (self.epoch, batch) == self.at:
-            self.action()  # type: ignore[operator]
-
-
-class EpochLog(keras.callbacks.Callback):
-    def __init__(self, path: str) -> None:
-        super().__init__()
-        self.path = path
-
-    def on_epoch_begin(self, epoch: int, logs: object = None) -> None:
-        with open(self.path, "a") as f:
-            f.write(f"{epoch}\n")
-
-
 def fit(model: keras.Model, callbacks: list, epochs: int = 3) -> dict:
     x, y, _, _ = data()
     history = model.fit(
@@ -118,7 +93,7 @@ def resume_mode(out: str) -> dict:
         keras.callbacks.BackupAndRestore(os.path.join(out, "backup_kill")),
     ]
     if WORLD > 1 and ATTEMPT == 0 and RANK == 1:
-        callbacks.append(Interrupt(2, 0, lambda: os._exit(3)))
+        callbacks.append(Action(2, 0, lambda: os._exit(3)))
     fit(model, callbacks)
     result.update({f"killed{i}": w for i, w in enumerate(model.get_weights())})
     # 2. Stopped by a callback in the middle of epoch 1, resumed in-process
@@ -130,7 +105,7 @@ def resume_mode(out: str) -> dict:
             model,
             [
                 keras.callbacks.BackupAndRestore(backup, save_freq=1),
-                Interrupt(1, 1, _stop),
+                Action(1, 1, _stop),
             ],
         )
     except KeyboardInterrupt:
@@ -262,7 +237,7 @@ def model_parallel_resume(out: str, strategy: Any) -> dict:
                 compiled_mlp(),
                 [
                     keras.callbacks.BackupAndRestore(backup, save_freq=1),
-                    Interrupt(1, 1, _stop),
+                    Action(1, 1, _stop),
                 ],
             )
         except KeyboardInterrupt:

@@ -112,7 +112,7 @@ class Dense(DenseQuantization, LoraMixin, Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
-        kernel = self.kernel  # (input_dim, units)
+        kernel: torch.Tensor = self.kernel  # (input_dim, units)
         if self.lora_enabled:
             kernel = self._with_lora(kernel)
         bias = self.bias  # each weight read once: a module attribute costs
