@@ -4,8 +4,16 @@
 weights; `QuantizedDTypePolicy` (`"int8_from_float32"`) is the policy of a
 layer quantized with `layer.quantize("int8")`; `DTypePolicyMap` maps layer
 paths to policies. `get`, `serialize` and `deserialize` convert policies to
-and from names and Keras's config dicts. The int4, float8, GPTQ and AWQ
-policies are not provided: cornu quantizes to int8 only.
+and from names and Keras's config dicts.
+
+`Int4DTypePolicy` (`"int4/128_from_float32"`) is the policy of a layer
+quantized with `layer.quantize("int4")`: it carries the block size of
+sub-channel quantization (`-1`: per channel). As in Keras, the plain name
+`"int4_from_float32"` gives a `QuantizedDTypePolicy` (per-channel int4).
+`QuantizedFloat8DTypePolicy` (`"float8_from_float32"`) is the policy of
+float8 training, with the length of its amax histories. Importing this
+policy lookup used by layers knows both (`dtype="int4/64_from_float32"`,
+saved configs). The GPTQ and AWQ policies are not provided.
 """
 
 from __future__ import annotations
@@ -17,7 +25,9 @@ from cornu.core.dtype_policy import (
     QUANTIZATION_MODES,
     DTypePolicy,
     DTypePolicyMap,
+    Int4DTypePolicy,
     QuantizedDTypePolicy,
+    QuantizedFloat8DTypePolicy,
 )
 
 # Keras keeps this name as an alias of `DTypePolicy` for float policies.
@@ -32,6 +42,8 @@ def get(identifier: Any) -> DTypePolicy:
         'bfloat16'
         >>> get("int8_from_float32").quantization_mode
         'int8'
+        >>> type(get("int4/128_from_float32")).__name__
+        'Int4DTypePolicy'
     """
     return _impl.get(identifier)
 
@@ -68,7 +80,9 @@ __all__ = [
     "DTypePolicy",
     "DTypePolicyMap",
     "FloatDTypePolicy",
+    "Int4DTypePolicy",
     "QuantizedDTypePolicy",
+    "QuantizedFloat8DTypePolicy",
     "deserialize",
     "get",
     "serialize",

@@ -343,8 +343,8 @@ def test_quantize_errors() -> None:
         layer.quantize()
     with pytest.raises(ValueError, match=r"Contradictory arguments: mode='int4'"):
         layer.quantize("int4", config=quantizers.Int8QuantizationConfig())
-    with pytest.raises(NotImplementedError, match=r"'int4' is not supported"):
-        layer.quantize("int4")
+    with pytest.raises(ValueError, match=r"you must pass a `GPTQConfig` object"):
+        layer.quantize("gptq")
     layer.quantize("int8")
     with pytest.raises(
         ValueError, match=r"already quantized with dtype_policy='int8_from_float32'"
@@ -531,8 +531,8 @@ def test_policy_errors() -> None:
         ValueError, match=r"Invalid quantization mode.*Received: mode=int3"
     ):
         dtype_policies.QuantizedDTypePolicy("int3", "float32")
-    with pytest.raises(NotImplementedError, match=r"'int4' is not supported by cornu"):
-        dtype_policies.get("int4_from_float32")
+    with pytest.raises(NotImplementedError, match=r"'gptq' is not supported by cornu"):
+        dtype_policies.get("gptq_from_float32")
     policy_map = dtype_policies.DTypePolicyMap()
     policy_map["a/.*"] = "float32"
     policy_map[".*/b"] = "bfloat16"

@@ -16,7 +16,7 @@ from cornu import config
 
 # Every mode Keras knows (named in errors); cornu implements `SUPPORTED_MODES`.
 QUANTIZATION_MODES = ("int8", "float8", "int4", "gptq", "awq")
-SUPPORTED_MODES = ("int8",)
+SUPPORTED_MODES = ("int8", "int4", "float8")
 
 
 class DTypePolicy:
@@ -255,6 +255,103 @@ class DTypePolicyMap(DTypePolicy, MutableMapping):
         return id(self)
 
 
+class Int4DTypePolicy(QuantizedDTypePolicy):
+    """The policy of an int4-quantized layer: `"int4/<block_size>_from_<source>"`.
+
+    Args:
+        mode: `"int4/<block_size>"`: `-1` for per-channel quantization, a
+            positive integer for sub-channel quantization in groups of that
+            many input rows.
+        source_name: the float policy the layer had before quantization
+            (default: the global policy).
+
+    Example:
+    >>> policy = Int4DTypePolicy("int4/64", "mixed_bfloat16")
+    >>> policy.name, policy.block_size, policy.compute_dtype
+    ('int4/64_from_mixed_bfloat16', 64, 'bfloat16')
+    >>> policy.get_config()
+    {'mode': 'int4/64', 'source_name': 'mixed_bfloat16'}
+    """
+
+    def __init__(self, mode: str, source_name: str | None = None) -> None:
+        expected = "'int4/<block_size>'"
+        parts = mode.split("/") if isinstance(mode, str) else []
+        if len(parts) != 2 or parts[0] != "int4":
+            raise ValueError(
+                "Invalid mode for Int4DTypePolicy. Expected format "
+                f"{expected}, but got '{mode}'."
+            )
+        try:
+            block_size = int(parts[1])
+        except ValueError:
+            raise ValueError(
+                "Invalid mode for Int4DTypePolicy. <block_size> must be an "
+                f"integer. Expected format {expected}, but got '{mode}'."
+            ) from None
+        if block_size < -1 or block_size == 0:
+            raise ValueError(
+                "Invalid block_size in mode. Supported values are "
+                "-1 (per-channel) or a positive integer (sub-channel), "
+                f"but got {block_size} from '{mode}'."
+            )
+        super().__init__("int4", source_name)
+        # Keras names the policy after the source name as given (None too).
+        self._name = f"{mode}_from_{source_name}"
+        self.mode = "int4"
+        self.block_size = block_size
+
+    def get_config(self) -> dict[str, Any]:
+        return {"mode": f"int4/{self.block_size}", "source_name": self._source_name}
+
+
+class QuantizedFloat8DTypePolicy(QuantizedDTypePolicy):
+    """The policy of a layer quantized with `quantize("float8")`.
+
+    Args:
+        mode: `"float8"`.
+        source_name: the float policy the layer had before quantization.
+        amax_history_length: the length of the amax history windows of
+            delayed scaling (1024).
+
+    Example:
+    >>> QuantizedFloat8DTypePolicy("float8", "float32").get_config()
+    {'mode': 'float8', 'source_name': 'float32', 'amax_history_length': 1024}
+    """
+
+    default_amax_history_length = 1024
+
+    def __init__(
+        self, mode: str, source_name: str | None = None, amax_history_length: int = 1024
+    ) -> None:
+        super().__init__(mode, source_name)
+        if not isinstance(amax_history_length, int):
+            raise TypeError(
+                "`amax_history_length` must be an integer. "
+                f"Received: amax_history_length={amax_history_length}"
+            )
+        self._amax_history_length = amax_history_length
+
+    @property
+    def amax_history_length(self) -> int:
+        """The length of the amax history windows."""
+        return self._amax_history_length
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            super().__eq__(other)
+            and other.amax_history_length == self._amax_history_length  # type: ignore[attr-defined]
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._name, self._amax_history_length))
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "amax_history_length": self._amax_history_length,
+        }
+
+
 _GLOBAL: DTypePolicy | None = None
 
 # Keras's `module` field for each class in its config dicts.
@@ -262,12 +359,16 @@ _MODULES = {
     "DTypePolicy": "keras",
     "FloatDTypePolicy": "keras",
     "QuantizedDTypePolicy": "keras.dtype_policies",
+    "Int4DTypePolicy": "keras.dtype_policies",
+    "QuantizedFloat8DTypePolicy": "keras.dtype_policies",
     "DTypePolicyMap": "keras.dtype_policies",
 }
 _CLASSES: dict[str, type[DTypePolicy]] = {
     "DTypePolicy": DTypePolicy,
     "FloatDTypePolicy": DTypePolicy,
     "QuantizedDTypePolicy": QuantizedDTypePolicy,
+    "Int4DTypePolicy": Int4DTypePolicy,
+    "QuantizedFloat8DTypePolicy": QuantizedFloat8DTypePolicy,
     "DTypePolicyMap": DTypePolicyMap,
 }
 
@@ -295,6 +396,10 @@ def _from_string(name: str) -> DTypePolicy:
                 "`source_name`) to instantiate `QuantizedDTypePolicy`. "
                 f"Received: policy={name}"
             )
+        if parts[0].startswith("int4/"):  # sub-channel int4: "int4/128_from_..."
+            return Int4DTypePolicy(parts[0], parts[1])
+        if parts[0] == "float8":
+            return QuantizedFloat8DTypePolicy(parts[0], parts[1])
         return QuantizedDTypePolicy(parts[0], parts[1])
     if name.startswith("mixed_"):
         return DTypePolicy(name)

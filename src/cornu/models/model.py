@@ -113,12 +113,14 @@ class Model(Trainer, Layer):
         filters: Any = None,
         **kwargs: Any,
     ) -> None:
-        """Quantizes the weights of every layer that supports it (`"int8"`).
+        """Quantizes the weights of every layer that supports it.
 
         Args:
-            mode: the quantization mode; cornu implements `"int8"`.
-            config: an `Int8QuantizationConfig` (its `mode` then may be
-                left out).
+            mode: the quantization mode; cornu implements `"int8"`,
+                `"int4"` and `"float8"` (`Dense` and `EinsumDense` only;
+                other layers are skipped with a warning).
+            config: an `Int8QuantizationConfig`, `Int4QuantizationConfig` or
+                `Float8QuantizationConfig` (its `mode` then may be left out).
             filters: which layers to quantize: a regex (or list of regexes)
                 searched in layer names, or a callable taking a layer.
             **kwargs: `type_check` (default `True`): skip, with a warning,

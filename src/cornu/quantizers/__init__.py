@@ -2,8 +2,11 @@
 
 `abs_max_quantize` and `AbsMaxQuantizer` quantize tensors as Keras does
 (abs-max scale per slice, round half to even, clip to `(-127, 127)`);
-`Int8QuantizationConfig` chooses the quantizers of `quantize("int8")`.
-The int4, float8, GPTQ and AWQ configs are not provided yet.
+`Int8QuantizationConfig` / `Int4QuantizationConfig` choose the quantizers
+of `quantize("int8")` / `quantize("int4")`; `pack_int4` / `unpack_int4`
+hold two int4 values per byte; `Float8QuantizationConfig` and the float8
+functions serve `quantize("float8")`. The GPTQ and AWQ configs are not
+provided.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from typing import Any
 
 from cornu.quantizers import quantization_config as _configs
 from cornu.quantizers.quantization_config import (
+    Float8QuantizationConfig,
+    Int4QuantizationConfig,
     Int8QuantizationConfig,
     QuantizationConfig,
 )
@@ -19,6 +24,12 @@ from cornu.quantizers.quantizers import (
     AbsMaxQuantizer,
     Quantizer,
     abs_max_quantize,
+    abs_max_quantize_grouped_with_zero_point,
+    compute_float8_amax_history,
+    compute_float8_scale,
+    pack_int4,
+    quantize_and_dequantize,
+    unpack_int4,
 )
 
 
@@ -65,11 +76,19 @@ def get(identifier: Any, **kwargs: Any) -> Any:
 
 __all__ = [
     "AbsMaxQuantizer",
+    "Float8QuantizationConfig",
+    "Int4QuantizationConfig",
     "Int8QuantizationConfig",
     "QuantizationConfig",
     "Quantizer",
     "abs_max_quantize",
+    "abs_max_quantize_grouped_with_zero_point",
+    "compute_float8_amax_history",
+    "compute_float8_scale",
     "deserialize",
     "get",
+    "pack_int4",
+    "quantize_and_dequantize",
     "serialize",
+    "unpack_int4",
 ]

@@ -4,6 +4,10 @@
 is what `layer.quantize("int8")` records (and writes in the layer's config,
 as Keras does). An `activation_quantizer` of `None` gives weight-only int8:
 the layer multiplies float inputs by the dequantized kernel.
+`Int4QuantizationConfig(block_size=128)` is what `quantize("int4")` records:
+weight-only int4, in groups of `block_size` input rows (`None` / `-1`:
+per output channel). `Float8QuantizationConfig()` (no options) is what
+`quantize("float8")` records.
 """
 
 from __future__ import annotations
@@ -89,6 +93,102 @@ class Int8QuantizationConfig(QuantizationConfig):
         return "int8"
 
 
+class Int4QuantizationConfig(QuantizationConfig):
+    """The int4 config: weight-only by default, in groups of `block_size` rows.
+
+    Args:
+        weight_quantizer: an `AbsMaxQuantizer` with `value_range=(-8, 7)`
+            and `output_dtype="int8"` (per-channel only), or `None`.
+        activation_quantizer: the inputs' quantizer (per-channel only);
+            `"default"` means none: int4 is weight-only.
+        block_size: the rows per group of sub-channel quantization (a step
+            and a zero point per group and output); `None` or `-1` for
+            per-channel quantization (one scale per output).
+
+    Example:
+    >>> Int4QuantizationConfig().get_config()
+    {'weight_quantizer': None, 'activation_quantizer': None, 'block_size': 128}
+    """
+
+    def __init__(
+        self,
+        weight_quantizer: Any = None,
+        activation_quantizer: Any = "default",
+        block_size: int | None = 128,
+    ) -> None:
+        if isinstance(activation_quantizer, str) and activation_quantizer == "default":
+            activation_quantizer = None
+        super().__init__(weight_quantizer, activation_quantizer)
+        if block_size is not None and block_size != -1 and block_size <= 0:
+            raise ValueError(
+                "block_size must be None, -1, or a positive integer. "
+                f"Received: block_size={block_size}"
+            )
+        self.block_size = block_size
+        custom = (
+            self.weight_quantizer is not None or self.activation_quantizer is not None
+        )
+        if block_size is not None and block_size > 0 and custom:
+            raise ValueError(
+                "Int4 sub-channel quantization (block_size > 0) does not "
+                "support custom quantizers. Either set block_size to None "
+                "or -1 for per-channel quantization, or remove the custom "
+                f"quantizer arguments. Received: block_size={block_size}"
+            )
+        if self.weight_quantizer is not None:
+            if tuple(self.weight_quantizer.value_range) != (-8, 7):
+                raise ValueError(
+                    "Int4QuantizationConfig requires a weight_quantizer "
+                    "with value_range=(-8, 7). Received: "
+                    f"value_range={self.weight_quantizer.value_range}"
+                )
+            if self.weight_quantizer.output_dtype != "int8":
+                raise ValueError(
+                    "Int4QuantizationConfig requires a weight_quantizer "
+                    "with output_dtype='int8'. Received: "
+                    f"output_dtype={self.weight_quantizer.output_dtype}"
+                )
+
+    @property
+    def mode(self) -> str:
+        return "int4"
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "block_size": self.block_size}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Int4QuantizationConfig:
+        # Files written before `block_size` existed were per-channel.
+        return cls(
+            weight_quantizer=config.get("weight_quantizer"),
+            activation_quantizer=config.get("activation_quantizer"),
+            block_size=config.get("block_size"),
+        )
+
+
+class Float8QuantizationConfig(QuantizationConfig):
+    """The float8 config: float8 training with delayed scaling (no quantizers).
+
+    Example:
+    >>> Float8QuantizationConfig().mode, Float8QuantizationConfig().get_config()
+    ('float8', {})
+    """
+
+    def __init__(self) -> None:
+        super().__init__(None, None)
+
+    @property
+    def mode(self) -> str:
+        return "float8"
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Float8QuantizationConfig:
+        return cls()
+
+
 _QUANTIZERS: dict[str, Any] = {
     "Quantizer": Quantizer,
     "AbsMaxQuantizer": AbsMaxQuantizer,
@@ -96,6 +196,8 @@ _QUANTIZERS: dict[str, Any] = {
 _CONFIGS: dict[str, Any] = {
     "QuantizationConfig": QuantizationConfig,
     "Int8QuantizationConfig": Int8QuantizationConfig,
+    "Int4QuantizationConfig": Int4QuantizationConfig,
+    "Float8QuantizationConfig": Float8QuantizationConfig,
 }
 
 
@@ -167,14 +269,29 @@ def resolve(mode: str | None, config: Any) -> QuantizationConfig:
             raise ValueError(
                 "You must provide either `mode` or `config` to `quantize`."
             )
-        if mode != "int8":
-            raise NotImplementedError(
-                f"Quantization mode {mode!r} is not supported by cornu yet; "
-                "supported: ('int8',)."
+        if mode == "int8":
+            return Int8QuantizationConfig()
+        if mode == "int4":
+            return Int4QuantizationConfig()
+        if mode == "float8":
+            return Float8QuantizationConfig()
+        if mode in ("gptq", "awq"):
+            name = "GPTQConfig" if mode == "gptq" else "AWQConfig"
+            raise ValueError(
+                f"For {mode.upper()}, you must pass a `{name}` object in the "
+                "`config` argument."
             )
-        return Int8QuantizationConfig()
+        raise NotImplementedError(
+            f"Quantization mode {mode!r} is not supported by cornu yet; "
+            "supported: ('int8', 'int4')."
+        )
     resolved = get_config(config)
     assert resolved is not None
+    if not isinstance(resolved, QuantizationConfig):
+        raise ValueError(
+            "Argument `config` must be an instance of `QuantizationConfig`. "
+            f"Received: config={resolved!r} (of type {type(resolved).__name__})"
+        )
     if mode is not None and resolved.mode != mode:
         raise ValueError(
             f"Contradictory arguments: mode='{mode}' but config.mode='{resolved.mode}'"
@@ -183,6 +300,8 @@ def resolve(mode: str | None, config: Any) -> QuantizationConfig:
 
 
 __all__ = [
+    "Float8QuantizationConfig",
+    "Int4QuantizationConfig",
     "Int8QuantizationConfig",
     "QuantizationConfig",
     "get_config",

@@ -1,4 +1,4 @@
-"""Post-training int8 quantization for `Dense`, `EinsumDense` and `Embedding`.
+"""Post-training int8 / int4 quantization for `Dense`, `EinsumDense`, `Embedding`.
 
 `layer.quantize("int8")` replaces the layer's float main weight (`kernel`,
 `embeddings`) by an int8 weight of the same name and shape plus a float
@@ -12,6 +12,21 @@ the input axes), values are rounded half to even, and:
   result by `inputs_scale * kernel_scale`; the input gradient is that of the
   dequantized kernel.
 - `Embedding` gathers int8 rows and divides them by their row scale.
+
+`layer.quantize("int4")` follows Keras's int4 scheme: the weight, seen as a
+`(rows, columns)` matrix (rows: the contracted axes; for `Embedding`, one
+row per token and a column per feature), is stored packed two values per
+int8 byte along its last axis (`(rows, ceil(columns / 2))`). With
+`block_size=None` / `-1` it has one abs-max scale per output (range
+`[-8, 7]`), as int8 has; with a `block_size` (default 128) the contracted
+axis is cut into groups, each with a step `kernel_scale`, an int8
+`kernel_zero` and the group index of every row in `g_idx`, dequantized as
+`(q - zero) * scale`. int4 is weight-only unless the config has an
+`activation_quantizer`; the policy becomes `Int4DTypePolicy("int4/<block>")`.
+
+`layer.quantize("float8")` (`Dense`, `EinsumDense`) keeps the float kernel
+and adds Keras's float8 scale and amax-history variables
+(`quantization_float8`).
 
 The layer files stay free of quantization: a layer lists its mixin
 (`DenseQuantization`, ...) first in its bases. The mixin hooks `build` (a
@@ -35,14 +50,26 @@ import torch
 
 from cornu.core import dtype_policy as dtype_policies
 from cornu.core.layer import Layer
+
+# Importing the public module registers the int4 and float8 policies with the
+# core policy lookup.
+from cornu.dtype_policies import Int4DTypePolicy, QuantizedFloat8DTypePolicy
 from cornu.layers.core.lora import _as_tensor
+from cornu.layers.core.quantization_float8 import Float8Quantization
 from cornu.quantizers import quantization_config as qconfig
 from cornu.quantizers.quantizers import (
     AbsMaxQuantizer,
+    abs_max_quantize,
+    abs_max_quantize_grouped_with_zero_point,
+    dequantize_grouped,
     int_einsum,
     int_matmul,
+    pack_int4,
+    unpack_int4,
     with_dequantized_gradient,
 )
+
+_INT4_RANGE = (-8, 7)
 
 
 def _quantize_after_build(build: Any) -> Any:
@@ -52,7 +79,7 @@ def _quantize_after_build(build: Any) -> Any:
         mode = self.quantization_mode
         if mode is not None and not self._is_quantized:
             self._check_mode(mode)
-            self._quantized_build()
+            self._quantized_build(mode, self._block_size_of(None))
         return out
 
     wrapped._quantization_hooked = True  # type: ignore[attr-defined]
@@ -69,9 +96,13 @@ class QuantizationMixin:
 
     _lora_weight: ClassVar[str] = "kernel"
     _quantizable_class: ClassVar[type | None] = None
+    _quantization_modes: ClassVar[tuple[str, ...]] = ("int8", "int4")
     _is_quantized: bool = False
     quantization_config: Any = None
     _inputs_quantizer: Any = None
+    # int4: the block size (None: per channel) and the unpacked weight shape.
+    _int4_block_size: int | None = None
+    _int4_shape: tuple = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # Wrapped before the LoRA hook wraps it, so that a layer built from a
@@ -118,21 +149,23 @@ class QuantizationMixin:
     def quantize(
         self, mode: str | None = None, type_check: bool = True, config: Any = None
     ) -> None:
-        """Quantizes the layer's main weight in place (`"int8"`).
+        """Quantizes the layer's main weight in place (`"int8"`, `"int4"`, `"float8"`).
 
         Args:
-            mode: the quantization mode; only `"int8"` is implemented.
+            mode: the quantization mode: `"int8"`, `"int4"`, or for `Dense`
+                and `EinsumDense` `"float8"` (float8 training).
             type_check: refuse subclasses of the layer (their `call` may use
                 the weight in ways the quantized path does not know).
             config: an `Int8QuantizationConfig` (custom weight quantizer, or
-                `activation_quantizer=None` for weight-only int8); default
-                `Int8QuantizationConfig()`.
+                `activation_quantizer=None` for weight-only int8) or an
+                `Int4QuantizationConfig` (`block_size`); default: the mode's
+                default config.
 
         Raises:
             ValueError: the mode is unknown, the layer is not built or is
-                already quantized, or its compute dtype is float16.
-            NotImplementedError: a subclass with `type_check`, or a mode
-                other than `"int8"`.
+                already quantized, or int8 with compute dtype float16.
+            NotImplementedError: a subclass with `type_check`, a mode the
+                layer does not support, or int4 on a layer with LoRA.
 
         Example:
         >>> from cornu.layers.core.dense import Dense
@@ -170,28 +203,52 @@ class QuantizationMixin:
             )
         self._check_mode(mode)
         self._check_call()
+        if mode == "int4" and getattr(self, "lora_enabled", False):
+            raise NotImplementedError(
+                f"{self._where()} has LoRA enabled; int4 quantization of a "
+                "layer with LoRA is not supported by cornu yet."
+            )
         self.quantization_config = resolved
+        if mode == "float8":
+            self._quantized_build(mode)
+            if self.dtype_policy.quantization_mode is None:
+                source = self.dtype_policy.name
+                self.dtype_policy = QuantizedFloat8DTypePolicy(mode, source)
+            return
         weight = getattr(self, self._lora_weight)
+        zero = None
         with torch.no_grad():
-            values, scale = self._quantize_weight(weight, resolved.weight_quantizer)
-        self._quantized_build()
+            if mode == "int4":
+                block_size = self._block_size_of(resolved)
+                values, scale, zero = self._quantize_int4(weight, resolved, block_size)
+                values = pack_int4(values, axis=-1)[0]
+            else:
+                block_size = None
+                values, scale = self._quantize_weight(weight, resolved.weight_quantizer)
+        self._quantized_build(mode, block_size)
         with torch.no_grad():
             self._int_weight().copy_(values)
             self._scale().copy_(scale.to(self._scale().dtype))
+            if zero is not None:
+                self._zero().copy_(zero)
         if self.dtype_policy.quantization_mode is None:
-            self.dtype_policy = dtype_policies.QuantizedDTypePolicy(
-                mode, self.dtype_policy.name
-            )
+            source = self.dtype_policy.name
+            if mode == "int4":
+                size = resolved.block_size  # type: ignore[attr-defined]
+                policy = Int4DTypePolicy(f"int4/{-1 if size is None else size}", source)
+                self.dtype_policy = policy
+            else:
+                self.dtype_policy = dtype_policies.QuantizedDTypePolicy(mode, source)
 
     # -- building -------------------------------------------------------------------
     def _where(self) -> str:
         return f'Layer "{self.name}" ({type(self).__name__})'  # type: ignore[attr-defined]
 
     def _check_mode(self, mode: str) -> None:
-        if mode not in dtype_policies.SUPPORTED_MODES:
+        if mode not in self._quantization_modes:
             raise NotImplementedError(
                 f"{self._where()}: quantization mode {mode!r} is not supported "
-                f"yet; supported: {dtype_policies.SUPPORTED_MODES}."
+                f"for this layer; supported: {self._quantization_modes}."
             )
 
     def _check_call(self) -> None:
@@ -210,13 +267,34 @@ class QuantizationMixin:
     def _scale(self) -> torch.Tensor:
         return getattr(self, f"{self._lora_weight}_scale")
 
-    def _quantized_build(self) -> None:
-        """Replaces the float main weight by int8 zeros and a scale of ones."""
+    def _zero(self) -> torch.Tensor:
+        return getattr(self, f"{self._lora_weight}_zero")
+
+    def _block_size_of(self, config: Any) -> int | None:
+        """The int4 block size (None: per channel), as Keras looks it up:
+        the config's, else the `Int4DTypePolicy`'s, else per channel."""
+        config = config if config is not None else self.quantization_config
+        if isinstance(config, qconfig.Int4QuantizationConfig):
+            size = config.block_size
+        else:
+            size = getattr(self.dtype_policy, "block_size", None)
+        return None if size is None or size == -1 else int(size)
+
+    def _quantized_build(
+        self, mode: str = "int8", block_size: int | None = None
+    ) -> None:
+        """Replaces the float main weight by quantized zeros and scales of ones."""
         self._check_call()
+        if mode == "float8":
+            self._float8_build()  # type: ignore[attr-defined]
+            return
         name = self._lora_weight
         old = getattr(self, name)
         shape = tuple(old.shape)
         delattr(self, name)
+        if mode == "int4":
+            self._int4_build(shape, block_size)
+            return
         add_weight = self.add_weight  # type: ignore[attr-defined]
         setattr(
             self,
@@ -246,6 +324,89 @@ class QuantizationMixin:
         self._is_quantized = True
         # The instance attribute shadows the class's float `call`.
         self.call = self._int8_call
+
+    def _int4_build(self, shape: tuple, block_size: int | None) -> None:
+        """The packed int4 weight, its scale and, per block, zero and `g_idx`."""
+        rows, columns, scale_shape, group_len = self._int4_layout(shape, block_size)
+        name = self._lora_weight
+        add_weight = self.add_weight  # type: ignore[attr-defined]
+        frozen = {"initializer": "zeros", "trainable": False}
+        setattr(
+            self,
+            name,
+            add_weight(
+                name=name, shape=(rows, (columns + 1) // 2), dtype="int8", **frozen
+            ),
+        )
+        setattr(
+            self,
+            f"{name}_scale",
+            add_weight(
+                name=f"{name}_scale",
+                shape=scale_shape,
+                initializer="ones",
+                trainable=False,
+            ),
+        )
+        if block_size is not None:
+            setattr(
+                self,
+                f"{name}_zero",
+                add_weight(
+                    name=f"{name}_zero", shape=scale_shape, dtype="int8", **frozen
+                ),
+            )
+            self.g_idx = add_weight(
+                name="g_idx", shape=(group_len,), dtype="float32", **frozen
+            )
+            with torch.no_grad():
+                index = torch.arange(group_len, dtype=torch.float32)
+                self.g_idx.copy_(torch.floor(index / block_size))
+        config = self.quantization_config
+        self._inputs_quantizer = config.activation_quantizer if config else None
+        self._int4_block_size = block_size
+        self._int4_shape = shape
+        self._is_quantized = True
+        self.call = self._int4_call
+
+    def _int4_layout(
+        self, shape: tuple, block_size: int | None
+    ) -> tuple[int, int, tuple, int]:
+        """`(rows, columns, scale_shape, len(g_idx))` of the int4 weight."""
+        raise NotImplementedError
+
+    def _quantize_int4(
+        self, weight: torch.Tensor, config: Any, block_size: int | None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """The unpacked `(rows, columns)` int4 values, the scale and the zero."""
+        raise NotImplementedError
+
+    def _int4_call(self, inputs: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def enable_lora(
+        self,
+        rank: int,
+        lora_alpha: float | None = None,
+        a_initializer: Any = "he_uniform",
+        b_initializer: Any = "zeros",
+    ) -> None:
+        """`LoraMixin.enable_lora`, refused on int4 layers (see `_check_no_lora`)."""
+        if self.quantization_mode == "int4":
+            raise NotImplementedError(
+                f"{self._where()}: LoRA on an int4-quantized layer is not "
+                "supported by cornu yet."
+            )
+        super().enable_lora(  # type: ignore[misc]
+            rank, lora_alpha, a_initializer=a_initializer, b_initializer=b_initializer
+        )
+
+    def _check_no_lora(self) -> None:
+        if getattr(self, "lora_enabled", False):
+            raise NotImplementedError(
+                f"{self._where()}: LoRA on an int4-quantized layer is not "
+                "supported by cornu yet."
+            )
 
     def _scale_shape(self, weight_shape: tuple) -> tuple:
         raise NotImplementedError
@@ -277,13 +438,20 @@ class QuantizationMixin:
         return self._is_quantized or bool(getattr(self, "lora_enabled", False))
 
     def _file_weights(self) -> list[tuple[str, torch.Tensor]]:
-        """Keras's file order of a quantized layer: weight, bias, scale."""
+        """Keras's file order of a quantized layer: weight, bias, scale, and
+        for sub-channel int4 the zero point and `g_idx`."""
         name = self._lora_weight
         out = [(name, getattr(self, name))]
         bias = getattr(self, "bias", None)
         if bias is not None:
             out.append(("bias", bias))
+        if self.quantization_mode == "float8":
+            names = Float8Quantization._float8_variables
+            return out + [(n, getattr(self, n)) for n in names]
         out.append((f"{name}_scale", self._scale()))
+        if self._int4_block_size is not None:
+            out.append((f"{name}_zero", self._zero()))
+            out.append(("g_idx", self.g_idx))
         return out
 
     def _merged_int8(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -296,6 +464,8 @@ class QuantizationMixin:
             super().save_own_variables(store)  # type: ignore[misc]
             return
         items = self._file_weights()
+        if self.quantization_mode == "int4":
+            self._check_no_lora()
         with torch.no_grad():
             if getattr(self, "lora_enabled", False):
                 weight, scale = self._merged_int8()
@@ -330,8 +500,16 @@ class QuantizationMixin:
 
 
 # -- Dense ------------------------------------------------------------------------
-class DenseQuantization(QuantizationMixin):
-    """int8 `Dense`: one scale per unit; inputs quantized per row."""
+class DenseQuantization(QuantizationMixin, Float8Quantization):
+    """Quantized `Dense`: int8 (one scale per unit, inputs quantized per row),
+    int4 (kernel packed along the units) and float8."""
+
+    _quantization_modes: ClassVar[tuple[str, ...]] = ("int8", "int4", "float8")
+
+    def _float8_product(
+        self, inputs: torch.Tensor, kernel: torch.Tensor
+    ) -> torch.Tensor:
+        return torch.matmul(inputs, kernel)
 
     def _scale_shape(self, weight_shape: tuple) -> tuple:
         return (weight_shape[-1],)
@@ -364,6 +542,50 @@ class DenseQuantization(QuantizationMixin):
             x = self._lora_output(x, torch.matmul(inputs, self.lora_kernel_a))  # type: ignore[attr-defined]
         if self.bias is not None:  # type: ignore[attr-defined]
             x = x + self.bias.to(self._compute_torch_dtype)  # type: ignore[attr-defined]
+        act = self._act  # type: ignore[attr-defined]
+        return x if act is None else act(x)
+
+    # -- int4: kernel (in, ceil(units / 2)), groups along the input axis ---------------
+    def _int4_layout(
+        self, shape: tuple, block_size: int | None
+    ) -> tuple[int, int, tuple, int]:
+        rows, columns = shape
+        if block_size is None:
+            return rows, columns, (columns,), rows
+        return rows, columns, (-(-rows // block_size), columns), rows
+
+    def _quantize_int4(
+        self, weight: torch.Tensor, config: Any, block_size: int | None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        if block_size is not None:
+            return abs_max_quantize_grouped_with_zero_point(weight, block_size)
+        quantizer = getattr(config, "weight_quantizer", None) or AbsMaxQuantizer(
+            axis=0, value_range=_INT4_RANGE
+        )
+        values, scale = quantizer(weight)  # (in, units), (1, units)
+        return values, scale.squeeze(0), None
+
+    def _int4_call(self, inputs: torch.Tensor) -> torch.Tensor:
+        self._check_no_lora()
+        dtype = self._compute_torch_dtype  # type: ignore[attr-defined]
+        kernel = unpack_int4(self.kernel, self._int4_shape[1], axis=-1)  # type: ignore[attr-defined]
+        scale = self.kernel_scale.to(dtype)  # type: ignore[attr-defined]
+        if self._int4_block_size is not None:
+            weight = dequantize_grouped(kernel, scale, self.kernel_zero, self.g_idx, 0)  # type: ignore[attr-defined]
+            x = torch.matmul(inputs, weight.to(dtype))
+        else:
+            if self._inputs_quantizer is None:
+                x = torch.matmul(inputs, kernel.to(inputs.dtype)).to(dtype) / scale
+            else:
+                q, inputs_scale = self._inputs_quantizer(inputs, axis=-1)
+                x = int_matmul(q, kernel).to(dtype) / (scale * inputs_scale)
+            x = with_dequantized_gradient(
+                inputs,
+                x,
+                lambda t: torch.matmul(t, (kernel.to(dtype) / scale).to(t.dtype)),
+            )
+        if self.bias is not None:  # type: ignore[attr-defined]
+            x = x + self.bias.to(dtype)  # type: ignore[attr-defined]
         act = self._act  # type: ignore[attr-defined]
         return x if act is None else act(x)
 
@@ -473,8 +695,16 @@ def _full_specs(equation: str, ndim: int) -> tuple[str, str, str]:
     return core_in + pad, w_spec, core_out + pad
 
 
-class EinsumDenseQuantization(QuantizationMixin):
-    """int8 `EinsumDense`: one scale per output position of the kernel."""
+class EinsumDenseQuantization(QuantizationMixin, Float8Quantization):
+    """Quantized `EinsumDense`: int8 (one scale per output position of the
+    kernel), int4 (kernel flattened to (reduced, other) and packed) and float8."""
+
+    _quantization_modes: ClassVar[tuple[str, ...]] = ("int8", "int4", "float8")
+
+    def _float8_product(
+        self, inputs: torch.Tensor, kernel: torch.Tensor
+    ) -> torch.Tensor:
+        return torch.einsum(self.equation, inputs, kernel)  # type: ignore[attr-defined]
 
     _einsum_layout: _EinsumLayout | None = None
 
@@ -525,10 +755,65 @@ class EinsumDenseQuantization(QuantizationMixin):
         act = self._act  # type: ignore[attr-defined]
         return x if act is None else act(x)
 
+    # -- int4: the kernel as (reduced axes, other axes), packed along the last ------
+    def _int4_layout(
+        self, shape: tuple, block_size: int | None
+    ) -> tuple[int, int, tuple, int]:
+        reduced = self._layout().kernel_reduced
+        rows = int(np.prod([d for i, d in enumerate(shape) if i in reduced]))
+        columns = int(np.prod([d for i, d in enumerate(shape) if i not in reduced]))
+        if block_size is None:
+            return rows, columns, (columns,), rows
+        return rows, columns, (-(-rows // block_size), columns), rows
+
+    def _quantize_int4(
+        self, weight: torch.Tensor, config: Any, block_size: int | None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        rows, columns, _, _ = self._int4_layout(tuple(weight.shape), block_size)
+        # A plain row-major reshape, as Keras flattens the kernel (whatever
+        # the position of the reduced axes); the weight quantizer of the
+        # config is not used, as in Keras.
+        flat = weight.reshape(rows, columns)
+        if block_size is not None:
+            return abs_max_quantize_grouped_with_zero_point(flat, block_size)
+        values, scale = abs_max_quantize(flat, 0, _INT4_RANGE)
+        return values, scale.squeeze(0), None
+
+    def _int4_call(self, inputs: torch.Tensor) -> torch.Tensor:
+        self._check_no_lora()
+        dtype = self._compute_torch_dtype  # type: ignore[attr-defined]
+        equation = self.equation  # type: ignore[attr-defined]
+        shape = self._int4_shape
+        columns = self.kernel_scale.shape[-1]  # type: ignore[attr-defined]
+        kernel = unpack_int4(self.kernel, columns, axis=-1)  # type: ignore[attr-defined]
+        scale = self.kernel_scale.to(dtype)  # type: ignore[attr-defined]
+        if self._int4_block_size is not None:
+            weight = dequantize_grouped(kernel, scale, self.kernel_zero, self.g_idx, 0)  # type: ignore[attr-defined]
+            x = torch.einsum(equation, inputs, weight.to(dtype).reshape(shape))
+        else:
+            weight = (kernel.to(dtype) / scale).reshape(shape)
+            if self._inputs_quantizer is None:
+                x = torch.einsum(equation, inputs, weight)
+            else:
+                layout = self._layout()
+                q, inputs_scale = self._inputs_quantizer(
+                    inputs, axis=layout.input_reduced
+                )
+                x = torch.einsum(equation, q.to(dtype), weight)
+                x = x / layout.input_scale(inputs_scale)
+                x = with_dequantized_gradient(
+                    inputs, x, lambda t: torch.einsum(equation, t, weight.to(t.dtype))
+                )
+        if self.bias is not None:  # type: ignore[attr-defined]
+            x = x + self.bias.to(dtype)  # type: ignore[attr-defined]
+        act = self._act  # type: ignore[attr-defined]
+        return x if act is None else act(x)
+
 
 # -- Embedding ------------------------------------------------------------------
 class EmbeddingQuantization(QuantizationMixin):
-    """int8 `Embedding`: one scale per row (per token)."""
+    """Quantized `Embedding`: int8 (one scale per row, per token) and int4
+    (rows packed along the features, groups along the features)."""
 
     def _scale_shape(self, weight_shape: tuple) -> tuple:
         return (weight_shape[0],)
@@ -555,6 +840,43 @@ class EmbeddingQuantization(QuantizationMixin):
         if getattr(self, "lora_enabled", False):
             outputs = self._lora_output(outputs, self.lora_embeddings_a[inputs])  # type: ignore[attr-defined]
         return outputs
+
+    # -- int4: embeddings (vocab, ceil(dim / 2)), groups along the feature axis -------
+    def _int4_layout(
+        self, shape: tuple, block_size: int | None
+    ) -> tuple[int, int, tuple, int]:
+        rows, columns = shape
+        if block_size is None:
+            return rows, columns, (rows,), columns
+        return rows, columns, (rows, -(-columns // block_size)), columns
+
+    def _quantize_int4(
+        self, weight: torch.Tensor, config: Any, block_size: int | None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        if block_size is not None:
+            # Grouped along the features: quantized as (dim, vocab).
+            values, scale, zero = abs_max_quantize_grouped_with_zero_point(
+                weight.T, block_size
+            )
+            return values.T.contiguous(), scale.T.contiguous(), zero.T.contiguous()
+        quantizer = getattr(config, "weight_quantizer", None) or AbsMaxQuantizer(
+            axis=-1, value_range=_INT4_RANGE
+        )
+        values, scale = quantizer(weight)  # (vocab, dim), (vocab, 1)
+        return values, scale.squeeze(-1), None
+
+    def _int4_call(self, inputs: torch.Tensor) -> torch.Tensor:
+        self._check_no_lora()
+        if inputs.dtype is not torch.int64 and inputs.dtype is not torch.int32:
+            inputs = inputs.long()
+        dtype = self._compute_torch_dtype  # type: ignore[attr-defined]
+        table = unpack_int4(self.embeddings, self._int4_shape[1], axis=-1)  # type: ignore[attr-defined]
+        rows = table[inputs].to(dtype)  # (B, ..., output_dim)
+        scale = self.embeddings_scale.to(dtype)[inputs]  # type: ignore[attr-defined]
+        if self._int4_block_size is None:
+            return rows / scale.unsqueeze(-1)
+        zero = self.embeddings_zero[inputs]  # type: ignore[attr-defined]
+        return dequantize_grouped(rows, scale, zero, self.g_idx, -1)  # type: ignore[attr-defined]
 
 
 def _selected(layer: Any, filters: Any) -> bool:
@@ -598,10 +920,8 @@ def quantize_model(
         try:
             layer.quantize(mode, type_check=type_check, config=config)
         except NotImplementedError as e:
-            if type_check and type(layer) is not layer._quantizable_class:
-                warnings.warn(str(e), stacklevel=3)
-            else:
-                raise
+            # As Keras does: a layer that cannot take this mode is skipped.
+            warnings.warn(str(e), stacklevel=3)
 
 
 __all__ = [
