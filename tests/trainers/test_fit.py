@@ -374,3 +374,15 @@ def test_jit_compile_auto_is_off_on_cpu():
     model = _model()
     model.compile(optimizer="sgd", loss="mse")
     assert model.jit_compile is (keras.config.device().type == "cuda")
+
+
+def test_predict_returns_bfloat16_outputs_as_float32() -> None:
+    model = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(3, dtype="bfloat16")]
+    )
+    x = np.random.default_rng(0).random((5, 4)).astype("float32")
+    out = model.predict(x, batch_size=2, verbose=0)
+    direct = model(torch.from_numpy(x)).float().detach().numpy()
+    assert out.dtype == np.float32 and out.shape == (5, 3)
+    np.testing.assert_array_equal(out, direct)
+    np.testing.assert_array_equal(model.predict_on_batch(x), direct)

@@ -604,10 +604,10 @@ class Trainer:
             raise ValueError("The prediction data yielded no batches.")
         first = outputs[0]
         if isinstance(first, torch.Tensor):
-            return torch.cat(outputs).cpu().numpy()
+            return _to_numpy(torch.cat(outputs))
         flat = [tree.flatten(o) for o in outputs]
         joined = [
-            torch.cat([f[i] for f in flat]).cpu().numpy() for i in range(len(flat[0]))
+            _to_numpy(torch.cat([f[i] for f in flat])) for i in range(len(flat[0]))
         ]
         return tree.pack_sequence_as(first, joined)
 
@@ -653,7 +653,7 @@ class Trainer:
         adapter = data_adapters.ArrayDataAdapter(x, batch_size=_num_samples(x))
         with torch.inference_mode():
             out = self.predict_step((adapter.x,))
-        return tree.map_structure(lambda t: t.cpu().numpy(), out)
+        return tree.map_structure(_to_numpy, out)
 
 
 # cornu.distribution hook: checked once per fit/evaluate/predict call, so a
@@ -668,6 +668,13 @@ def _dist_runtime(model: Any) -> Any:
 
         return runtime.for_model(model)
     return None
+
+
+def _to_numpy(t: torch.Tensor) -> Any:
+    # numpy has no bfloat16: such outputs come back as float32.
+    if t.dtype is torch.bfloat16:
+        t = t.float()
+    return t.cpu().numpy()
 
 
 def _cap_steps(steps: int | None, adapter: Any) -> int | None:
