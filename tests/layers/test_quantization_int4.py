@@ -492,13 +492,9 @@ def test_int4_errors(keras_oracle: Any) -> None:
         ValueError, match=r"already quantized with dtype_policy='int4/128_from_float32'"
     ):
         layer.quantize("int4")
-    with pytest.raises(NotImplementedError, match=r"LoRA on an int4-quantized layer"):
+    layer.enable_lora(2)
+    with pytest.raises(ValueError, match=r"already has LoRA enabled \(rank 2\)"):
         layer.enable_lora(2)
-    assert not layer.lora_enabled
-    lora = Dense(3, lora_rank=2)
-    lora.build((None, 4))
-    with pytest.raises(NotImplementedError, match=r"has LoRA enabled; int4"):
-        lora.quantize("int4")
 
     class MyDense(Dense):
         pass
@@ -674,3 +670,148 @@ def test_int4_weights_refuse_a_float_model(tmp_path: Path) -> None:
     )
     with pytest.raises(Exception, match=r"expects|shape|saved"):
         per_channel.load_weights(tmp_path / "model.weights.h5")
+
+
+# -- the unpacked `kernel` / `embeddings` property --------------------------------
+def _main(layer: Any) -> Any:
+    return layer.embeddings if hasattr(layer, "input_dim") else layer.kernel
+
+
+@pytest.mark.parametrize("block_size", [None, 2])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_weight_property_is_unpacked_as_in_keras(
+    case: str, block_size: Any, keras_oracle: Any
+) -> None:
+    ours, ref = _pair(case, keras_oracle)
+    float_shape = tuple(_main(ours).shape)
+    assert _main(ours) is ours.weights[0]  # a float layer: the variable itself
+    _quantize_both(ours, ref, keras_oracle, block_size)
+    mine, theirs = _main(ours), _main(ref)
+    assert tuple(mine.shape) == tuple(theirs.shape) == float_shape
+    assert mine.dtype == torch.int8 and str(theirs.dtype) == "torch.int8"
+    np.testing.assert_array_equal(_np(mine), _np(theirs))
+    assert int(mine.min()) >= -8 and int(mine.max()) <= 7
+    # The variable under the same name stays packed, and is what is saved.
+    name = "embeddings" if case == "embedding" else "kernel"
+    stored = next(w for w in ours.weights if w.name == name)
+    assert stored.shape[-1] == (mine.reshape(stored.shape[0], -1).shape[-1] + 1) // 2
+    store: dict[str, Any] = {}
+    ours.save_own_variables(store)
+    assert store["0"].data_ptr() == stored.data_ptr()
+
+
+def test_weight_property_of_int8_layers_is_the_variable() -> None:
+    layer = Dense(3)
+    layer.build((None, 4))
+    layer.quantize("int8")
+    assert layer.kernel is layer._parameters["kernel"]
+    assert layer.kernel.dtype == torch.int8
+    with pytest.raises(
+        AttributeError, match=r"'Dense' object has no attribute 'kernel'"
+    ):
+        Dense(3).kernel  # noqa: B018
+
+
+# -- LoRA on int4 layers ------------------------------------------------------------
+def _lora_pair(
+    case: str, keras_oracle: Any, block_size: Any, lora_first: bool
+) -> tuple[Any, Any]:
+    """An int4 cornu / Keras pair with LoRA (rank 2, alpha 3) and equal,
+    non-zero factors; LoRA enabled before or after quantizing."""
+    ours, ref = _pair(case, keras_oracle)
+    if lora_first:
+        ours.enable_lora(2, lora_alpha=3.0)
+        ref.enable_lora(2, lora_alpha=3.0)
+    _quantize_both(ours, ref, keras_oracle, block_size)
+    if not lora_first:
+        ours.enable_lora(2, lora_alpha=3.0)
+        ref.enable_lora(2, lora_alpha=3.0)
+    rng = np.random.default_rng(7)
+    refs = {w.path.split("/")[-1]: w for w in ref.weights}
+    for w in ours.weights:
+        if w.name.startswith("lora_"):
+            value = 0.3 * rng.standard_normal(tuple(w.shape)).astype("float32")
+            with torch.no_grad():
+                w.copy_(torch.as_tensor(value))
+            refs[w.name].assign(value)
+    return ours, ref
+
+
+@pytest.mark.parametrize("lora_first", [False, True])
+@pytest.mark.parametrize("block_size", [None, 2])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_lora_on_int4_matches_keras(
+    case: str, block_size: Any, lora_first: bool, keras_oracle: Any
+) -> None:
+    ours, ref = _lora_pair(case, keras_oracle, block_size, lora_first)
+    assert ours.lora_enabled and ours.quantization_mode == "int4"
+    # Factor shapes follow the float weight, not the packed one.
+    assert _weight_table(ours, False) == _weight_table(ref, True)
+    assert [w.trainable for w in ours.weights] == [w.trainable for w in ref.weights]
+    trainable = {w.name for w in ours.trainable_weights}
+    assert {"lora_kernel_a", "lora_kernel_b"} <= trainable or {
+        "lora_embeddings_a",
+        "lora_embeddings_b",
+    } <= trainable
+    x = _inputs(case)
+    np.testing.assert_allclose(_np(ours(x)), _np(ref(x)), rtol=1e-5, atol=1e-5)
+    # The property adds the update to the unpacked values, in the compute dtype.
+    mine, theirs = _main(ours), _main(ref)
+    assert mine.dtype == torch.float32 and str(theirs.dtype) == "torch.float32"
+    np.testing.assert_allclose(_np(mine), _np(theirs), rtol=1e-6, atol=1e-6)
+    # Saved: the update merged in and quantized again, as Keras writes it.
+    store: dict[str, Any] = {}
+    ref_store: dict[str, Any] = {}
+    ours.save_own_variables(store)
+    ref.save_own_variables(ref_store)
+    assert sorted(store) == sorted(ref_store)
+    for key in store:
+        np.testing.assert_array_equal(_np(store[key]), _np(ref_store[key]))
+    # Read back, the factors are zero and both give the merged layer's output.
+    ours.load_own_variables(ref_store)
+    ref.load_own_variables(ref_store)
+    assert all(not w.detach().any() for w in ours.weights if w.name.startswith("lora_"))
+    np.testing.assert_allclose(_np(ours(x)), _np(ref(x)), rtol=1e-5, atol=1e-5)
+
+
+def _sgd_steps(layer: Any, x: np.ndarray, trainable: list[Any], steps: int) -> None:
+    for _ in range(steps):
+        params = [getattr(w, "value", w) for w in trainable]
+        for p in params:
+            p.grad = None
+        out = layer(torch.as_tensor(x))
+        getattr(out, "value", out).square().mean().backward()
+        with torch.no_grad():
+            for p in params:
+                p -= 0.1 * p.grad
+
+
+@pytest.mark.parametrize("block_size", [None, 2])
+@pytest.mark.parametrize("case", ["dense_3d", "einsum_heads", "embedding"])
+def test_lora_on_int4_trains_as_in_keras(
+    case: str, block_size: Any, keras_oracle: Any
+) -> None:
+    ours, ref = _lora_pair(case, keras_oracle, block_size, lora_first=False)
+    frozen = [w.detach().clone() for w in ours.non_trainable_weights]
+    x = _inputs(case)
+    # Same order on both sides: the trainable weights' names match.
+    assert [w.name for w in ours.trainable_weights] == [
+        w.path.split("/")[-1] for w in ref.trainable_weights
+    ]
+    _sgd_steps(ours, x, ours.trainable_weights, steps=3)
+    _sgd_steps(ref, x, ref.trainable_weights, steps=3)
+    for mine, theirs in zip(ours.trainable_weights, ref.trainable_weights):
+        np.testing.assert_allclose(_np(mine), _np(theirs), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(_np(ours(x)), _np(ref(x)), rtol=1e-5, atol=1e-5)
+    assert all(torch.equal(a, b) for a, b in zip(ours.non_trainable_weights, frozen))
+
+
+def test_lora_int4_model_files_load_in_keras(keras_oracle: Any, tmp_path: Path) -> None:
+    ours, ref = _lora_pair("dense", keras_oracle, 2, lora_first=False)
+    model = cornu.Sequential([cornu.Input((5,)), ours])
+    model.save_weights(tmp_path / "lora.weights.h5")
+    again = keras_oracle.Sequential([keras_oracle.Input((5,)), ref])
+    again.load_weights(tmp_path / "lora.weights.h5")
+    model.load_weights(tmp_path / "lora.weights.h5")
+    x = _inputs("dense")
+    np.testing.assert_allclose(_np(model(x)), _np(again(x)), rtol=1e-5, atol=1e-5)

@@ -23,6 +23,11 @@ axis is cut into groups, each with a step `kernel_scale`, an int8
 `kernel_zero` and the group index of every row in `g_idx`, dequantized as
 `(q - zero) * scale`. int4 is weight-only unless the config has an
 `activation_quantizer`; the policy becomes `Int4DTypePolicy("int4/<block>")`.
+As Keras does, `layer.kernel` / `layer.embeddings` of an int4 layer is the
+unpacked int8 values in the float weight's shape (the variable of that name
+stays packed, and is what weight files hold), and LoRA works on int4 layers:
+its factors have the float weight's shapes, whether LoRA is enabled before or
+after `quantize`, and the forward adds `scale * (inputs @ a) @ b`.
 
 `layer.quantize("float8")` (`Dense`, `EinsumDense`) keeps the float kernel
 and adds Keras's float8 scale and amax-history variables
@@ -103,6 +108,8 @@ class QuantizationMixin:
     # int4: the block size (None: per channel) and the unpacked weight shape.
     _int4_block_size: int | None = None
     _int4_shape: tuple = ()
+    # int4: the axis of the flattened weight cut into groups.
+    _int4_group_axis: ClassVar[int] = 0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # Wrapped before the LoRA hook wraps it, so that a layer built from a
@@ -165,7 +172,7 @@ class QuantizationMixin:
             ValueError: the mode is unknown, the layer is not built or is
                 already quantized, or int8 with compute dtype float16.
             NotImplementedError: a subclass with `type_check`, a mode the
-                layer does not support, or int4 on a layer with LoRA.
+                layer does not support.
 
         Example:
         >>> from cornu.layers.core.dense import Dense
@@ -203,11 +210,6 @@ class QuantizationMixin:
             )
         self._check_mode(mode)
         self._check_call()
-        if mode == "int4" and getattr(self, "lora_enabled", False):
-            raise NotImplementedError(
-                f"{self._where()} has LoRA enabled; int4 quantization of a "
-                "layer with LoRA is not supported by cornu yet."
-            )
         self.quantization_config = resolved
         if mode == "float8":
             self._quantized_build(mode)
@@ -215,7 +217,8 @@ class QuantizationMixin:
                 source = self.dtype_policy.name
                 self.dtype_policy = QuantizedFloat8DTypePolicy(mode, source)
             return
-        weight = getattr(self, self._lora_weight)
+        # The float weight alone: as Keras does, LoRA factors stay as they are.
+        weight = self._stored_weight()
         zero = None
         with torch.no_grad():
             if mode == "int4":
@@ -262,7 +265,59 @@ class QuantizationMixin:
             )
 
     def _int_weight(self) -> torch.Tensor:
-        return getattr(self, self._lora_weight)
+        return self._stored_weight()
+
+    def _stored_weight(self) -> torch.Tensor:
+        """The main weight variable itself (for int4, the packed one)."""
+        return self.__dict__["_parameters"][self._lora_weight]
+
+    def _public_weight(self) -> torch.Tensor:
+        """What `layer.kernel` / `layer.embeddings` returns, as in Keras.
+
+        The variable itself, except on an int4 layer: there the unpacked
+        int8 values in the float weight's shape, plus the LoRA update (cast
+        to the compute dtype) once LoRA is on. Saving and the forward pass
+        read the packed variable through `_stored_weight`.
+        """
+        name = self._lora_weight
+        stored = self.__dict__["_parameters"].get(name)
+        if stored is None:
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}"
+            )
+        if not self._int4_shape:
+            return stored
+        weight = self._int4_unpacked().reshape(self._int4_shape)
+        if getattr(self, "lora_enabled", False):
+            weight = weight + self._lora_delta()  # type: ignore[attr-defined]
+            weight = weight.to(self._compute_torch_dtype)  # type: ignore[attr-defined]
+        return weight
+
+    def _set_public_weight(self, value: Any) -> None:
+        # Reached only for values torch's module `__setattr__` does not
+        # register itself (weights are Parameters): refused as torch does.
+        self.register_parameter(self._lora_weight, value)  # type: ignore[attr-defined]
+
+    def _int4_unpacked(self) -> torch.Tensor:
+        """The stored int4 weight unpacked to `(rows, columns)` int8 values."""
+        columns = self._int4_layout(self._int4_shape, self._int4_block_size)[1]
+        return unpack_int4(self._stored_weight(), columns, axis=-1)
+
+    def _int4_dequantized(self) -> torch.Tensor:
+        """The int4 weight as floats, in the float weight's shape."""
+        dtype = self._compute_torch_dtype  # type: ignore[attr-defined]
+        values = self._int4_unpacked()
+        scale = self._scale().to(dtype)
+        axis = self._int4_group_axis
+        if self._int4_block_size is None:
+            if axis == -1:
+                scale = scale.unsqueeze(-1)  # one scale per row
+            weight = values.to(dtype) / scale
+        else:
+            weight = dequantize_grouped(
+                values, scale, self._zero(), self.g_idx, axis
+            ).to(dtype)
+        return weight.reshape(self._int4_shape)
 
     def _scale(self) -> torch.Tensor:
         return getattr(self, f"{self._lora_weight}_scale")
@@ -384,30 +439,6 @@ class QuantizationMixin:
     def _int4_call(self, inputs: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def enable_lora(
-        self,
-        rank: int,
-        lora_alpha: float | None = None,
-        a_initializer: Any = "he_uniform",
-        b_initializer: Any = "zeros",
-    ) -> None:
-        """`LoraMixin.enable_lora`, refused on int4 layers (see `_check_no_lora`)."""
-        if self.quantization_mode == "int4":
-            raise NotImplementedError(
-                f"{self._where()}: LoRA on an int4-quantized layer is not "
-                "supported by cornu yet."
-            )
-        super().enable_lora(  # type: ignore[misc]
-            rank, lora_alpha, a_initializer=a_initializer, b_initializer=b_initializer
-        )
-
-    def _check_no_lora(self) -> None:
-        if getattr(self, "lora_enabled", False):
-            raise NotImplementedError(
-                f"{self._where()}: LoRA on an int4-quantized layer is not "
-                "supported by cornu yet."
-            )
-
     def _scale_shape(self, weight_shape: tuple) -> tuple:
         raise NotImplementedError
 
@@ -441,7 +472,7 @@ class QuantizationMixin:
         """Keras's file order of a quantized layer: weight, bias, scale, and
         for sub-channel int4 the zero point and `g_idx`."""
         name = self._lora_weight
-        out = [(name, getattr(self, name))]
+        out = [(name, self._stored_weight())]
         bias = getattr(self, "bias", None)
         if bias is not None:
             out.append(("bias", bias))
@@ -454,23 +485,38 @@ class QuantizationMixin:
             out.append(("g_idx", self.g_idx))
         return out
 
-    def _merged_int8(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The int8 weight and scale with the LoRA update merged in, as Keras saves."""
-        weight = self._dequantized() + self._lora_delta()  # type: ignore[attr-defined]
-        return self._quantize_weight(weight)
+    def _merged_quantized(self) -> dict[str, torch.Tensor]:
+        """The quantized weight, scale (and int4 zero) with the LoRA update
+        merged in and quantized again, as Keras saves a LoRA layer."""
+        name = self._lora_weight
+        if not self._int4_shape:
+            weight = self._dequantized() + self._lora_delta()  # type: ignore[attr-defined]
+            values, scale = self._quantize_weight(weight)
+            return {name: values, f"{name}_scale": scale}
+        weight = self._int4_dequantized() + self._lora_delta()  # type: ignore[attr-defined]
+        block_size = self._int4_block_size
+        # No config: the merged weight gets the default int4 quantizer.
+        values, scale, zero = self._quantize_int4(weight, None, block_size)
+        merged = {
+            name: pack_int4(values, axis=-1)[0],
+            f"{name}_scale": scale,
+        }
+        if zero is not None:
+            merged[f"{name}_zero"] = zero
+        return merged
 
     def save_own_variables(self, store: dict[str, Any]) -> None:
         if not self._is_quantized:
             super().save_own_variables(store)  # type: ignore[misc]
             return
         items = self._file_weights()
-        if self.quantization_mode == "int4":
-            self._check_no_lora()
         with torch.no_grad():
             if getattr(self, "lora_enabled", False):
-                weight, scale = self._merged_int8()
-                items[0] = (items[0][0], weight)
-                items[-1] = (items[-1][0], scale.reshape(self._scale().shape))
+                merged = self._merged_quantized()
+                items = [
+                    (n, merged[n].reshape(v.shape).to(v.dtype) if n in merged else v)
+                    for n, v in items
+                ]
         for i, (_, value) in enumerate(items):
             store[str(i)] = value.detach()
 
@@ -505,6 +551,31 @@ class DenseQuantization(QuantizationMixin, Float8Quantization):
     int4 (kernel packed along the units) and float8."""
 
     _quantization_modes: ClassVar[tuple[str, ...]] = ("int8", "int4", "float8")
+
+    @property
+    def kernel(self) -> torch.Tensor:
+        """The kernel variable; on an int4 layer its unpacked values.
+
+        Returns:
+            The `(input_dim, units)` variable, or on an int4 layer a tensor
+            of int8 values in `[-8, 7]` of that shape (float, with the LoRA
+            update added, once LoRA is on).
+
+        Example:
+        >>> from cornu.layers.core.dense import Dense
+        >>> layer = Dense(5)
+        >>> layer.build((None, 3))
+        >>> layer.quantize("int4")
+        >>> tuple(layer.kernel.shape), str(layer.kernel.dtype)
+        ((3, 5), 'torch.int8')
+        >>> [tuple(w.shape) for w in layer.weights if w.name == "kernel"]
+        [(3, 3)]
+        """
+        return self._public_weight()
+
+    @kernel.setter
+    def kernel(self, value: Any) -> None:
+        self._set_public_weight(value)
 
     def _float8_product(
         self, inputs: torch.Tensor, kernel: torch.Tensor
@@ -566,9 +637,8 @@ class DenseQuantization(QuantizationMixin, Float8Quantization):
         return values, scale.squeeze(0), None
 
     def _int4_call(self, inputs: torch.Tensor) -> torch.Tensor:
-        self._check_no_lora()
         dtype = self._compute_torch_dtype  # type: ignore[attr-defined]
-        kernel = unpack_int4(self.kernel, self._int4_shape[1], axis=-1)  # type: ignore[attr-defined]
+        kernel = self._int4_unpacked()  # (input_dim, units)
         scale = self.kernel_scale.to(dtype)  # type: ignore[attr-defined]
         if self._int4_block_size is not None:
             weight = dequantize_grouped(kernel, scale, self.kernel_zero, self.g_idx, 0)  # type: ignore[attr-defined]
@@ -584,6 +654,9 @@ class DenseQuantization(QuantizationMixin, Float8Quantization):
                 x,
                 lambda t: torch.matmul(t, (kernel.to(dtype) / scale).to(t.dtype)),
             )
+        if getattr(self, "lora_enabled", False):
+            a = self.lora_kernel_a  # type: ignore[attr-defined]
+            x = self._lora_output(x, torch.matmul(inputs.to(a.dtype), a))
         if self.bias is not None:  # type: ignore[attr-defined]
             x = x + self.bias.to(dtype)  # type: ignore[attr-defined]
         act = self._act  # type: ignore[attr-defined]
@@ -701,6 +774,15 @@ class EinsumDenseQuantization(QuantizationMixin, Float8Quantization):
 
     _quantization_modes: ClassVar[tuple[str, ...]] = ("int8", "int4", "float8")
 
+    @property
+    def kernel(self) -> torch.Tensor:
+        """The kernel variable; on an int4 layer its unpacked values."""
+        return self._public_weight()
+
+    @kernel.setter
+    def kernel(self, value: Any) -> None:
+        self._set_public_weight(value)
+
     def _float8_product(
         self, inputs: torch.Tensor, kernel: torch.Tensor
     ) -> torch.Tensor:
@@ -780,12 +862,10 @@ class EinsumDenseQuantization(QuantizationMixin, Float8Quantization):
         return values, scale.squeeze(0), None
 
     def _int4_call(self, inputs: torch.Tensor) -> torch.Tensor:
-        self._check_no_lora()
         dtype = self._compute_torch_dtype  # type: ignore[attr-defined]
         equation = self.equation  # type: ignore[attr-defined]
         shape = self._int4_shape
-        columns = self.kernel_scale.shape[-1]  # type: ignore[attr-defined]
-        kernel = unpack_int4(self.kernel, columns, axis=-1)  # type: ignore[attr-defined]
+        kernel = self._int4_unpacked()  # (rows, columns)
         scale = self.kernel_scale.to(dtype)  # type: ignore[attr-defined]
         if self._int4_block_size is not None:
             weight = dequantize_grouped(kernel, scale, self.kernel_zero, self.g_idx, 0)  # type: ignore[attr-defined]
@@ -804,6 +884,9 @@ class EinsumDenseQuantization(QuantizationMixin, Float8Quantization):
                 x = with_dequantized_gradient(
                     inputs, x, lambda t: torch.einsum(equation, t, weight.to(t.dtype))
                 )
+        if getattr(self, "lora_enabled", False):
+            a = self.lora_kernel_a  # type: ignore[attr-defined]
+            x = self._lora_output(x, torch.einsum(equation, inputs.to(a.dtype), a))
         if self.bias is not None:  # type: ignore[attr-defined]
             x = x + self.bias.to(dtype)  # type: ignore[attr-defined]
         act = self._act  # type: ignore[attr-defined]
@@ -814,6 +897,17 @@ class EinsumDenseQuantization(QuantizationMixin, Float8Quantization):
 class EmbeddingQuantization(QuantizationMixin):
     """Quantized `Embedding`: int8 (one scale per row, per token) and int4
     (rows packed along the features, groups along the features)."""
+
+    _int4_group_axis: ClassVar[int] = -1
+
+    @property
+    def embeddings(self) -> torch.Tensor:
+        """The embeddings variable; on an int4 layer its unpacked values."""
+        return self._public_weight()
+
+    @embeddings.setter
+    def embeddings(self, value: Any) -> None:
+        self._set_public_weight(value)
 
     def _scale_shape(self, weight_shape: tuple) -> tuple:
         return (weight_shape[0],)
@@ -866,17 +960,19 @@ class EmbeddingQuantization(QuantizationMixin):
         return values, scale.squeeze(-1), None
 
     def _int4_call(self, inputs: torch.Tensor) -> torch.Tensor:
-        self._check_no_lora()
         if inputs.dtype is not torch.int64 and inputs.dtype is not torch.int32:
             inputs = inputs.long()
         dtype = self._compute_torch_dtype  # type: ignore[attr-defined]
-        table = unpack_int4(self.embeddings, self._int4_shape[1], axis=-1)  # type: ignore[attr-defined]
-        rows = table[inputs].to(dtype)  # (B, ..., output_dim)
+        rows = self._int4_unpacked()[inputs].to(dtype)  # (B, ..., output_dim)
         scale = self.embeddings_scale.to(dtype)[inputs]  # type: ignore[attr-defined]
         if self._int4_block_size is None:
-            return rows / scale.unsqueeze(-1)
-        zero = self.embeddings_zero[inputs]  # type: ignore[attr-defined]
-        return dequantize_grouped(rows, scale, zero, self.g_idx, -1)  # type: ignore[attr-defined]
+            outputs = rows / scale.unsqueeze(-1)
+        else:
+            zero = self.embeddings_zero[inputs]  # type: ignore[attr-defined]
+            outputs = dequantize_grouped(rows, scale, zero, self.g_idx, -1)  # type: ignore[attr-defined]
+        if getattr(self, "lora_enabled", False):
+            outputs = self._lora_output(outputs, self.lora_embeddings_a[inputs])  # type: ignore[attr-defined]
+        return outputs
 
 
 def _selected(layer: Any, filters: Any) -> bool:
