@@ -45,6 +45,16 @@ def _batched_cf(images: Tensor, fmt: str) -> tuple[Tensor, bool]:
     return x, single
 
 
+def _checked_batch(images: Any, data_format: str | None) -> tuple[Tensor, str, bool]:
+    """The images checked and as an `(N, C, H, W)` view, their data format,
+    and whether a batch axis was added."""
+    x = _t(images)
+    _check_rank(x)
+    fmt = _data_format(data_format)
+    x, single = _batched_cf(x, fmt)
+    return x, fmt, single
+
+
 def _restore(x: Tensor, fmt: str, single: bool) -> Tensor:
     if fmt == "channels_last":
         x = x.permute(0, 2, 3, 1)
@@ -72,19 +82,29 @@ def rgb_to_grayscale(images: ArrayLike, data_format: str | None = None) -> Tenso
     return (0.2989 * r + 0.587 * g + 0.114 * b).to(x.dtype).unsqueeze(axis)
 
 
-def _float_images(images: Any, what: str) -> Tensor:
+def _check_same_shape(name1: str, x1: Tensor, name2: str, x2: Tensor) -> None:
+    if x1.shape != x2.shape:
+        raise ValueError(
+            f"`{name1}` and `{name2}` must have the same shape, received "
+            f"{tuple(x1.shape)} and {tuple(x2.shape)}."
+        )
+
+
+def _float_images(
+    images: Any, what: str, data_format: str | None
+) -> tuple[Tensor, int]:
+    """The images of `what`, checked to be float, and their channel axis."""
     x = _t(images)
     _check_rank(x)
     if not x.is_floating_point():
         raise ValueError(f"{what} expects float images, received dtype {x.dtype}.")
-    return x
+    return x, _channels_axis(_data_format(data_format))
 
 
 @keras_op("RGBToHSV")
 def rgb_to_hsv(images: ArrayLike, data_format: str | None = None) -> Tensor:
     """RGB in [0, 1] to HSV (hue, saturation, value in [0, 1])."""
-    x = _float_images(images, "rgb_to_hsv")
-    axis = _channels_axis(_data_format(data_format))
+    x, axis = _float_images(images, "rgb_to_hsv", data_format)
     x = torch.where(torch.abs(x) < torch.finfo(x.dtype).eps, 0.0, x)
     r, g, b = x.unbind(axis)
     value = torch.maximum(torch.maximum(r, g), b)
@@ -102,8 +122,7 @@ def rgb_to_hsv(images: ArrayLike, data_format: str | None = None) -> Tensor:
 @keras_op("HSVToRGB")
 def hsv_to_rgb(images: ArrayLike, data_format: str | None = None) -> Tensor:
     """HSV (all in [0, 1]) to RGB."""
-    x = _float_images(images, "hsv_to_rgb")
-    axis = _channels_axis(_data_format(data_format))
+    x, axis = _float_images(images, "hsv_to_rgb", data_format)
     h, s, v = x.unbind(axis)
     dh = torch.remainder(h, 1.0) * 6.0
     dr = torch.clamp(torch.abs(dh - 3.0) - 1.0, 0.0, 1.0)
@@ -168,10 +187,7 @@ def resize(
         )
     if len(size) != 2:
         raise ValueError(f"`size` must be (height, width), received: {size}.")
-    x0 = _t(images)
-    _check_rank(x0)
-    fmt = _data_format(data_format)
-    x, single = _batched_cf(x0, fmt)
+    x, fmt, single = _checked_batch(images, data_format)
     dtype = x.dtype
     if dtype not in (torch.float32, torch.float64):
         x = x.float()
@@ -210,9 +226,31 @@ def _validate_two_of(names: Sequence[str], values: Sequence[Any]) -> None:
             + ", ".join(f"{n}={v}" for n, v in zip(names, values))
             + "."
         )
-    for n, v in zip(names, values):
+    _check_non_negative(zip(names, values))
+
+
+def _check_non_negative(named_values: Any) -> None:
+    for n, v in named_values:
         if v is not None and v < 0:
             raise ValueError(f"`{n}` must be >= 0, received: {v}.")
+
+
+def _checked_images(
+    images: ArrayLike,
+    data_format: str | None,
+    kind: str,
+    heights: tuple[int | None, int | None, int | None],
+    widths: tuple[int | None, int | None, int | None],
+) -> tuple[Tensor, str, int, int]:
+    """The images of `crop_images` / `pad_images` (`kind` names their
+    arguments), checked, with their data format, height and width."""
+    x = _t(images)
+    _check_rank(x)
+    _validate_two_of((f"top_{kind}", f"bottom_{kind}", "target_height"), heights)
+    _validate_two_of((f"left_{kind}", f"right_{kind}", "target_width"), widths)
+    fmt = _data_format(data_format)
+    h, w = _hw(x, fmt)
+    return x, fmt, h, w
 
 
 def _solve(
@@ -245,18 +283,13 @@ def crop_images(
 ) -> Tensor:
     """Crops images; give exactly two of top/bottom/target_height and of
     left/right/target_width."""
-    x = _t(images)
-    _check_rank(x)
-    _validate_two_of(
-        ("top_cropping", "bottom_cropping", "target_height"),
+    x, fmt, h, w = _checked_images(
+        images,
+        data_format,
+        "cropping",
         (top_cropping, bottom_cropping, target_height),
-    )
-    _validate_two_of(
-        ("left_cropping", "right_cropping", "target_width"),
         (left_cropping, right_cropping, target_width),
     )
-    fmt = _data_format(data_format)
-    h, w = _hw(x, fmt)
     # Exactly one of each triple is None: height = top + target + bottom.
     top, th, _ = _solve(top_cropping, target_height, bottom_cropping, h)
     left, tw, _ = _solve(left_cropping, target_width, right_cropping, w)
@@ -283,31 +316,20 @@ def pad_images(
 ) -> Tensor:
     """Zero-pads images; give exactly two of top/bottom/target_height and of
     left/right/target_width."""
-    x = _t(images)
-    _check_rank(x)
-    _validate_two_of(
-        ("top_padding", "bottom_padding", "target_height"),
+    x, fmt, h, w = _checked_images(
+        images,
+        data_format,
+        "padding",
         (top_padding, bottom_padding, target_height),
-    )
-    _validate_two_of(
-        ("left_padding", "right_padding", "target_width"),
         (left_padding, right_padding, target_width),
     )
-    fmt = _data_format(data_format)
-    h, w = _hw(x, fmt)
     # Exactly one of each triple is None: target = top + height + bottom.
     neg_th = None if target_height is None else -target_height
     neg_tw = None if target_width is None else -target_width
     top, bottom, _ = _solve(top_padding, bottom_padding, neg_th, -h)
     left, right, _ = _solve(left_padding, right_padding, neg_tw, -w)
-    for name, v in (
-        ("top_padding", top),
-        ("bottom_padding", bottom),
-        ("left_padding", left),
-        ("right_padding", right),
-    ):
-        if v < 0:
-            raise ValueError(f"`{name}` must be >= 0, received: {v}.")
+    sides = {"top": top, "bottom": bottom, "left": left, "right": right}
+    _check_non_negative((f"{k}_padding", v) for k, v in sides.items())
     if fmt == "channels_last":
         return F.pad(x, (0, 0, left, right, top, bottom))
     return F.pad(x, (left, right, top, bottom))
@@ -601,10 +623,7 @@ def gaussian_blur(
     data_format: str | None = None,
 ) -> Tensor:
     """Blurs each channel with a Gaussian kernel (zero padding, same size)."""
-    x0 = _t(images)
-    _check_rank(x0)
-    fmt = _data_format(data_format)
-    x, single = _batched_cf(x0, fmt)
+    x, fmt, single = _checked_batch(images, data_format)
     work = x if x.is_floating_point() else x.float()
     kh, kw = _tuple(kernel_size, 2, "kernel_size")
     sig = (
@@ -623,10 +642,7 @@ def gaussian_blur(
 @keras_op("SobelEdges")
 def sobel_edges(images: ArrayLike, data_format: str | None = None) -> Tensor:
     """Sobel gradients: a new last axis holds (dy, dx); zero padding."""
-    x0 = _t(images)
-    _check_rank(x0)
-    fmt = _data_format(data_format)
-    x, single = _batched_cf(x0, fmt)
+    x, fmt, single = _checked_batch(images, data_format)
     work = x if x.is_floating_point() else x.float()
     c = work.shape[1]
     ky = torch.tensor(
@@ -887,11 +903,7 @@ def perspective_transform(
     start, end = _t(start_points).to(x0.dtype), _t(end_points).to(x0.dtype)
     _check_points("start_points", start)
     _check_points("end_points", end)
-    if start.shape != end.shape:
-        raise ValueError(
-            "`start_points` and `end_points` must have the same shape, received "
-            f"{tuple(start.shape)} and {tuple(end.shape)}."
-        )
+    _check_same_shape("start_points", start, "end_points", end)
     fmt = _data_format(data_format)
     single = x0.ndim == 3
     x = x0.unsqueeze(0) if single else x0
@@ -1177,11 +1189,7 @@ def ssim(
     a0, b0 = _t(image1), _t(image2)
     _check_rank(a0, "image1")
     _check_rank(b0, "image2")
-    if a0.shape != b0.shape:
-        raise ValueError(
-            "`image1` and `image2` must have the same shape, received "
-            f"{tuple(a0.shape)} and {tuple(b0.shape)}."
-        )
+    _check_same_shape("image1", a0, "image2", b0)
     fmt = _data_format(data_format)
     work = a0.dtype if a0.is_floating_point() else torch.float32
     a, single = _batched_cf(a0.to(work), fmt)

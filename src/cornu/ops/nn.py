@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -34,22 +34,36 @@ IntOrSeq = int | Sequence[int]
 # activations
 
 
-@keras_op("Relu")
-def relu(x: ArrayLike) -> Tensor:
-    """Rectified linear unit: `max(x, 0)`."""
-    return F.relu(_t(x))
+def _activation(
+    torch_fn: Callable[[Tensor], Tensor],
+    name: str,
+    class_name: str,
+    doc: str,
+    to_float: bool = True,
+) -> Callable[[ArrayLike], Tensor]:
+    """An element-wise activation op; computed in float (ints/bools give
+    floatx()) unless `to_float` is False, when the input dtype is kept."""
+
+    def op(x: ArrayLike) -> Tensor:
+        x = _t(x)
+        return torch_fn(_to_float(x) if to_float else x)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return keras_op(class_name)(op)
 
 
-@keras_op("Relu6")
-def relu6(x: ArrayLike) -> Tensor:
-    """`min(max(x, 0), 6)`."""
-    return F.relu6(_t(x))
+relu = _activation(
+    F.relu, "relu", "Relu", "Rectified linear unit: `max(x, 0)`.", to_float=False
+)
 
 
-@keras_op("Sigmoid")
-def sigmoid(x: ArrayLike) -> Tensor:
-    """Logistic sigmoid: `1 / (1 + exp(-x))`."""
-    return torch.sigmoid(_to_float(_t(x)))
+relu6 = _activation(F.relu6, "relu6", "Relu6", "`min(max(x, 0), 6)`.", to_float=False)
+
+
+sigmoid = _activation(
+    torch.sigmoid, "sigmoid", "Sigmoid", "Logistic sigmoid: `1 / (1 + exp(-x))`."
+)
 
 
 @keras_op("SparseSigmoid")
@@ -59,16 +73,12 @@ def sparse_sigmoid(x: ArrayLike) -> Tensor:
     return torch.clamp(0.5 * (x + 1.0), 0.0, 1.0)
 
 
-@keras_op("Softplus")
-def softplus(x: ArrayLike) -> Tensor:
-    """`log(1 + exp(x))`, computed stably."""
-    return F.softplus(_to_float(_t(x)))
+softplus = _activation(
+    F.softplus, "softplus", "Softplus", "`log(1 + exp(x))`, computed stably."
+)
 
 
-@keras_op("Softsign")
-def softsign(x: ArrayLike) -> Tensor:
-    """`x / (1 + |x|)`."""
-    return F.softsign(_to_float(_t(x)))
+softsign = _activation(F.softsign, "softsign", "Softsign", "`x / (1 + |x|)`.")
 
 
 @keras_op("SoftShrink")
@@ -83,10 +93,7 @@ def hard_shrink(x: ArrayLike, threshold: float = 0.5) -> Tensor:
     return F.hardshrink(_to_float(_t(x)), threshold)
 
 
-@keras_op("TanhShrink")
-def tanh_shrink(x: ArrayLike) -> Tensor:
-    """`x - tanh(x)`."""
-    return F.tanhshrink(_to_float(_t(x)))
+tanh_shrink = _activation(F.tanhshrink, "tanh_shrink", "TanhShrink", "`x - tanh(x)`.")
 
 
 @keras_op("SparsePlus")
@@ -97,10 +104,7 @@ def sparse_plus(x: ArrayLike) -> Tensor:
     return torch.where(x <= -1.0, torch.zeros_like(x), torch.where(x >= 1.0, x, mid))
 
 
-@keras_op("Silu")
-def silu(x: ArrayLike) -> Tensor:
-    """Sigmoid linear unit: `x * sigmoid(x)`."""
-    return F.silu(_to_float(_t(x)))
+silu = _activation(F.silu, "silu", "Silu", "Sigmoid linear unit: `x * sigmoid(x)`.")
 
 
 def swish(x: ArrayLike) -> Tensor:
@@ -115,10 +119,9 @@ def squareplus(x: ArrayLike, b: float = 4) -> Tensor:
     return 0.5 * (x + torch.sqrt(torch.square(x) + b))
 
 
-@keras_op("LogSigmoid")
-def log_sigmoid(x: ArrayLike) -> Tensor:
-    """`log(sigmoid(x))`, computed stably."""
-    return F.logsigmoid(_to_float(_t(x)))
+log_sigmoid = _activation(
+    F.logsigmoid, "log_sigmoid", "LogSigmoid", "`log(sigmoid(x))`, computed stably."
+)
 
 
 @keras_op("LeakyRelu")
@@ -127,16 +130,15 @@ def leaky_relu(x: ArrayLike, negative_slope: float = 0.2) -> Tensor:
     return F.leaky_relu(_to_float(_t(x)), negative_slope)
 
 
-@keras_op("HardSigmoid")
-def hard_sigmoid(x: ArrayLike) -> Tensor:
-    """Piece-wise linear sigmoid: `relu6(x + 3) / 6`."""
-    return F.hardsigmoid(_to_float(_t(x)))
+hard_sigmoid = _activation(
+    F.hardsigmoid,
+    "hard_sigmoid",
+    "HardSigmoid",
+    "Piece-wise linear sigmoid: `relu6(x + 3) / 6`.",
+)
 
 
-@keras_op("HardSilu")
-def hard_silu(x: ArrayLike) -> Tensor:
-    """`x * hard_sigmoid(x)`."""
-    return F.hardswish(_to_float(_t(x)))
+hard_silu = _activation(F.hardswish, "hard_silu", "HardSilu", "`x * hard_sigmoid(x)`.")
 
 
 def hard_swish(x: ArrayLike) -> Tensor:
@@ -144,10 +146,9 @@ def hard_swish(x: ArrayLike) -> Tensor:
     return hard_silu(x)
 
 
-@keras_op("HardTanh")
-def hard_tanh(x: ArrayLike) -> Tensor:
-    """`x` clipped to `[-1, 1]`."""
-    return F.hardtanh(_t(x))
+hard_tanh = _activation(
+    F.hardtanh, "hard_tanh", "HardTanh", "`x` clipped to `[-1, 1]`.", to_float=False
+)
 
 
 @keras_op("Elu")
@@ -156,10 +157,9 @@ def elu(x: ArrayLike, alpha: float = 1.0) -> Tensor:
     return F.elu(_to_float(_t(x)), alpha=alpha)
 
 
-@keras_op("Selu")
-def selu(x: ArrayLike) -> Tensor:
-    """Scaled exponential linear unit (Klambauer et al., 2017)."""
-    return F.selu(_to_float(_t(x)))
+selu = _activation(
+    F.selu, "selu", "Selu", "Scaled exponential linear unit (Klambauer et al., 2017)."
+)
 
 
 @keras_op("Celu")
@@ -352,6 +352,32 @@ def _conv_inputs(inputs: Any, kernel: Any) -> tuple[Tensor, Tensor]:
     return x, k
 
 
+def _conv_args(
+    inputs: Any,
+    kernel: Any,
+    strides: IntOrSeq,
+    data_format: str | None,
+    dilation_rate: IntOrSeq,
+    what: str,
+) -> tuple[Tensor, Tensor, int, str, tuple[int, ...], tuple[int, ...]]:
+    """The checked arguments of `conv` / `conv_transpose` (`what`): the
+    inputs as a channels-first view, the kernel, the spatial rank, the data
+    format, the strides and the dilation rates."""
+    x, k = _conv_inputs(inputs, kernel)
+    n = _spatial_rank(x, what)
+    fmt = _data_format(data_format)
+    if fmt == "channels_last":
+        x = _to_channels_first(x)
+    return (
+        x,
+        k,
+        n,
+        fmt,
+        _tuple(strides, n, "strides"),
+        _tuple(dilation_rate, n, "dilation_rate"),
+    )
+
+
 @keras_op("Conv")
 def conv(
     inputs: ArrayLike,
@@ -375,13 +401,9 @@ def conv(
     Returns:
         The convolved tensor, in the layout of `inputs`.
     """
-    x, k = _conv_inputs(inputs, kernel)
-    n = _spatial_rank(x, "conv")
-    fmt = _data_format(data_format)
-    if fmt == "channels_last":
-        x = _to_channels_first(x)
-    strides_ = _tuple(strides, n, "strides")
-    dil = _tuple(dilation_rate, n, "dilation_rate")
+    x, k, n, fmt, strides_, dil = _conv_args(
+        inputs, kernel, strides, data_format, dilation_rate, "conv"
+    )
     w = _kernel_to_torch(k)
     channels, per_group = x.shape[1], w.shape[1]
     if channels % per_group:
@@ -485,13 +507,9 @@ def conv_transpose(
     Returns:
         The result, of spatial size `input * stride` for `"same"`.
     """
-    x, k = _conv_inputs(inputs, kernel)
-    n = _spatial_rank(x, "conv_transpose")
-    fmt = _data_format(data_format)
-    if fmt == "channels_last":
-        x = _to_channels_first(x)
-    strides_ = _tuple(strides, n, "strides")
-    dil = _tuple(dilation_rate, n, "dilation_rate")
+    x, k, n, fmt, strides_, dil = _conv_args(
+        inputs, kernel, strides, data_format, dilation_rate, "conv_transpose"
+    )
     out_pad = (
         (None,) * n
         if output_padding is None
@@ -623,18 +641,32 @@ _ADAPTIVE_MAX: dict[int, Any] = {
 }
 
 
+def _adaptive_pool(
+    pools: dict[int, Any],
+    what: str,
+    inputs: ArrayLike,
+    output_size: IntOrSeq,
+    data_format: str | None,
+) -> Tensor:
+    """The torch adaptive pool for the inputs' spatial rank, on channels-first
+    views; `what` names the op in errors."""
+    x = _t(inputs)
+    n = _spatial_rank(x, what)
+    fmt = _data_format(data_format)
+    if fmt == "channels_last":
+        x = _to_channels_first(x)
+    out = pools[n](x, _tuple(output_size, n, "output_size"))
+    return _to_channels_last(out) if fmt == "channels_last" else out
+
+
 @keras_op("AdaptiveAveragePool")
 def adaptive_average_pool(
     inputs: ArrayLike, output_size: IntOrSeq, data_format: str | None = None
 ) -> Tensor:
     """Average pooling to a fixed spatial `output_size`."""
-    x = _t(inputs)
-    n = _spatial_rank(x, "adaptive_average_pool")
-    fmt = _data_format(data_format)
-    if fmt == "channels_last":
-        x = _to_channels_first(x)
-    out = _ADAPTIVE_AVG[n](x, _tuple(output_size, n, "output_size"))
-    return _to_channels_last(out) if fmt == "channels_last" else out
+    return _adaptive_pool(
+        _ADAPTIVE_AVG, "adaptive_average_pool", inputs, output_size, data_format
+    )
 
 
 @keras_op("AdaptiveMaxPool")
@@ -642,13 +674,9 @@ def adaptive_max_pool(
     inputs: ArrayLike, output_size: IntOrSeq, data_format: str | None = None
 ) -> Tensor:
     """Max pooling to a fixed spatial `output_size`."""
-    x = _t(inputs)
-    n = _spatial_rank(x, "adaptive_max_pool")
-    fmt = _data_format(data_format)
-    if fmt == "channels_last":
-        x = _to_channels_first(x)
-    out = _ADAPTIVE_MAX[n](x, _tuple(output_size, n, "output_size"))
-    return _to_channels_last(out) if fmt == "channels_last" else out
+    return _adaptive_pool(
+        _ADAPTIVE_MAX, "adaptive_max_pool", inputs, output_size, data_format
+    )
 
 
 @keras_op("Unfold")

@@ -285,22 +285,26 @@ def floor_divide(x1: ArrayLike, x2: ArrayLike) -> Tensor:
     return torch.floor_divide(a, b)
 
 
+def _remainder(
+    torch_fn: Callable[[Tensor, Tensor], Tensor], x1: ArrayLike, x2: ArrayLike
+) -> Tensor:
+    """`torch_fn` on the promoted operands; bools divide as int32."""
+    a, b = _promote(x1, x2)
+    if a.dtype == torch.bool:
+        return torch_fn(a.to(torch.int32), b.to(torch.int32))
+    return torch_fn(a, b)
+
+
 @keras_op("Mod")
 def mod(x1: ArrayLike, x2: ArrayLike) -> Tensor:
     """Remainder of the division, with the sign of the divisor (as numpy)."""
-    a, b = _promote(x1, x2)
-    if a.dtype == torch.bool:
-        return torch.remainder(a.to(torch.int32), b.to(torch.int32))
-    return torch.remainder(a, b)
+    return _remainder(torch.remainder, x1, x2)
 
 
 @keras_op("Fmod")
 def fmod(x1: ArrayLike, x2: ArrayLike) -> Tensor:
     """Remainder of the division, with the sign of the dividend (C fmod)."""
-    a, b = _promote(x1, x2)
-    if a.dtype == torch.bool:
-        return torch.fmod(a.to(torch.int32), b.to(torch.int32))
-    return torch.fmod(a, b)
+    return _remainder(torch.fmod, x1, x2)
 
 
 @keras_op("Power")
@@ -370,48 +374,53 @@ def sign(x: ArrayLike) -> Tensor:
     return torch.sign(x)
 
 
-@keras_op("Maximum")
-def maximum(x1: ArrayLike, x2: ArrayLike) -> Tensor:
-    """Element-wise maximum (NaN propagates)."""
-    if isinstance(x1, Tensor) and isinstance(x2, (int, float)):
-        if not isinstance(x2, bool) and (x1.is_floating_point() or isinstance(x2, int)):
-            if x1.dtype != torch.bool:
-                return torch.clamp(x1, min=x2)
+def _pair_same_dtype(x1: ArrayLike, x2: ArrayLike) -> tuple[Tensor, Tensor]:
+    """Both operands as tensors, promoted as Keras does where dtypes differ."""
     a, b = _pair(x1, x2)
     if a.dtype != b.dtype:
         a, b = _promote_keras(x1, x2)
-    return torch.maximum(a, b)
+    return a, b
+
+
+def _extremum(
+    torch_fn: Callable[[Tensor, Tensor], Tensor],
+    clamp_side: str,
+    x1: ArrayLike,
+    x2: ArrayLike,
+) -> Tensor:
+    """`torch_fn` on both operands; a tensor against a number that keeps its
+    dtype is one `clamp` of the tensor on `clamp_side` (`"min"`/`"max"`)."""
+    if isinstance(x1, Tensor) and isinstance(x2, (int, float)):
+        if not isinstance(x2, bool) and (x1.is_floating_point() or isinstance(x2, int)):
+            if x1.dtype != torch.bool:
+                if clamp_side == "min":
+                    return torch.clamp(x1, min=x2)
+                return torch.clamp(x1, max=x2)
+    return torch_fn(*_pair_same_dtype(x1, x2))
+
+
+@keras_op("Maximum")
+def maximum(x1: ArrayLike, x2: ArrayLike) -> Tensor:
+    """Element-wise maximum (NaN propagates)."""
+    return _extremum(torch.maximum, "min", x1, x2)
 
 
 @keras_op("Minimum")
 def minimum(x1: ArrayLike, x2: ArrayLike) -> Tensor:
     """Element-wise minimum (NaN propagates)."""
-    if isinstance(x1, Tensor) and isinstance(x2, (int, float)):
-        if not isinstance(x2, bool) and (x1.is_floating_point() or isinstance(x2, int)):
-            if x1.dtype != torch.bool:
-                return torch.clamp(x1, max=x2)
-    a, b = _pair(x1, x2)
-    if a.dtype != b.dtype:
-        a, b = _promote_keras(x1, x2)
-    return torch.minimum(a, b)
+    return _extremum(torch.minimum, "max", x1, x2)
 
 
 @keras_op("Fmax")
 def fmax(x1: ArrayLike, x2: ArrayLike) -> Tensor:
     """Element-wise maximum, ignoring NaNs where the other side is a number."""
-    a, b = _pair(x1, x2)
-    if a.dtype != b.dtype:
-        a, b = _promote_keras(x1, x2)
-    return torch.fmax(a, b)
+    return torch.fmax(*_pair_same_dtype(x1, x2))
 
 
 @keras_op("Fmin")
 def fmin(x1: ArrayLike, x2: ArrayLike) -> Tensor:
     """Element-wise minimum, ignoring NaNs where the other side is a number."""
-    a, b = _pair(x1, x2)
-    if a.dtype != b.dtype:
-        a, b = _promote_keras(x1, x2)
-    return torch.fmin(a, b)
+    return torch.fmin(*_pair_same_dtype(x1, x2))
 
 
 @keras_op("Clip")
@@ -954,30 +963,31 @@ def std(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     return _moment(x, axis, keepdims, torch.std, keep_float=True)
 
 
-@keras_op("All")
-def all(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """True where all elements along `axis` are truthy."""
+def _truth_reduce(
+    torch_fn: Callable[..., Tensor], x: ArrayLike, axis: Axis, keepdims: bool
+) -> Tensor:
+    """`torch.all` / `torch.any` over `axis`, always bool; `axis=()` only
+    casts."""
     x = _t(x)
     if axis == () or axis == []:
         return x.to(torch.bool)
     dims = _reduce_axes(x, axis)
     if dims is None:
-        out = torch.all(x).to(torch.bool)
+        out = torch_fn(x).to(torch.bool)
         return _keep(out, x.ndim) if keepdims else out
-    return torch.all(x, dim=dims, keepdim=keepdims).to(torch.bool)
+    return torch_fn(x, dim=dims, keepdim=keepdims).to(torch.bool)
+
+
+@keras_op("All")
+def all(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """True where all elements along `axis` are truthy."""
+    return _truth_reduce(torch.all, x, axis, keepdims)
 
 
 @keras_op("Any")
 def any(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """True where any element along `axis` is truthy."""
-    x = _t(x)
-    if axis == () or axis == []:
-        return x.to(torch.bool)
-    dims = _reduce_axes(x, axis)
-    if dims is None:
-        out = torch.any(x).to(torch.bool)
-        return _keep(out, x.ndim) if keepdims else out
-    return torch.any(x, dim=dims, keepdim=keepdims).to(torch.bool)
+    return _truth_reduce(torch.any, x, axis, keepdims)
 
 
 def _argext(torch_fn: Callable[..., Tensor], x: Any, axis: Any, keepdims: bool):
@@ -1157,50 +1167,47 @@ def nanstd(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     return torch.sqrt(nanvar(x, axis=axis, keepdims=keepdims))
 
 
+def _ignoring_nan(
+    reduce_fn: Callable[..., Tensor],
+    fill: float,
+    all_nan: float,
+    x: ArrayLike,
+    axis: Any,
+    keepdims: bool,
+) -> Tensor:
+    """`reduce_fn` over `axis` with NaNs replaced by `fill` (so they never
+    win), giving `all_nan` where every value is NaN; non-floats reduce as
+    they are."""
+    x = _t(x)
+    if not x.is_floating_point():
+        return reduce_fn(x, axis=axis, keepdims=keepdims)
+    nan = torch.isnan(x)
+    out = reduce_fn(torch.where(nan, fill, x), axis=axis, keepdims=keepdims)
+    return torch.where(all(nan, axis=axis, keepdims=keepdims), all_nan, out)
+
+
 @keras_op("Nanmax")
 def nanmax(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Maximum ignoring NaNs (NaN where all values are NaN)."""
-    x = _t(x)
-    if not x.is_floating_point():
-        return max(x, axis=axis, keepdims=keepdims)
-    nan = torch.isnan(x)
-    out = max(torch.where(nan, -torch.inf, x), axis=axis, keepdims=keepdims)
-    all_nan = all(nan, axis=axis, keepdims=keepdims)
-    return torch.where(all_nan, torch.nan, out)
+    return _ignoring_nan(max, -torch.inf, torch.nan, x, axis, keepdims)
 
 
 @keras_op("Nanmin")
 def nanmin(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Minimum ignoring NaNs (NaN where all values are NaN)."""
-    x = _t(x)
-    if not x.is_floating_point():
-        return min(x, axis=axis, keepdims=keepdims)
-    nan = torch.isnan(x)
-    out = min(torch.where(nan, torch.inf, x), axis=axis, keepdims=keepdims)
-    all_nan = all(nan, axis=axis, keepdims=keepdims)
-    return torch.where(all_nan, torch.nan, out)
+    return _ignoring_nan(min, torch.inf, torch.nan, x, axis, keepdims)
 
 
 @keras_op("Nanargmax")
 def nanargmax(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the largest value ignoring NaNs (-1 where all are NaN)."""
-    x = _t(x)
-    if not x.is_floating_point():
-        return argmax(x, axis=axis, keepdims=keepdims)
-    nan = torch.isnan(x)
-    out = argmax(torch.where(nan, -torch.inf, x), axis=axis, keepdims=keepdims)
-    return torch.where(all(nan, axis=axis, keepdims=keepdims), -1, out)
+    return _ignoring_nan(argmax, -torch.inf, -1, x, axis, keepdims)
 
 
 @keras_op("Nanargmin")
 def nanargmin(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the smallest value ignoring NaNs (-1 where all are NaN)."""
-    x = _t(x)
-    if not x.is_floating_point():
-        return argmin(x, axis=axis, keepdims=keepdims)
-    nan = torch.isnan(x)
-    out = argmin(torch.where(nan, torch.inf, x), axis=axis, keepdims=keepdims)
-    return torch.where(all(nan, axis=axis, keepdims=keepdims), -1, out)
+    return _ignoring_nan(argmin, torch.inf, -1, x, axis, keepdims)
 
 
 @keras_op("Nanmedian")
@@ -1930,6 +1937,17 @@ def take_along_axis(x: ArrayLike, indices: ArrayLike, axis: int | None = None):
     return torch.gather(x.expand(xs), axis, idx.expand(ids))
 
 
+def _float_and_number(x: Any, number: Any) -> bool:
+    """Whether `x` is a float tensor and `number` a plain (non-bool) number,
+    a pair torch combines exactly as Keras does."""
+    return (
+        isinstance(x, Tensor)
+        and x.is_floating_point()
+        and isinstance(number, (int, float))
+        and not isinstance(number, bool)
+    )
+
+
 @keras_op("Where")
 def where(condition: ArrayLike, x1: ArrayLike = None, x2: ArrayLike = None) -> Any:
     """`x1` where `condition` holds, else `x2`; with one argument, the
@@ -1952,20 +1970,8 @@ def where(condition: ArrayLike, x1: ArrayLike = None, x2: ArrayLike = None) -> A
         raise ValueError("`x1` and `x2` must be given together, or neither.")
     if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype == x2.dtype:
         return torch.where(cond, x1, x2)
-    if (
-        isinstance(x1, Tensor)
-        and isinstance(x2, (int, float))
-        and not isinstance(x2, bool)
-    ):
-        if x1.is_floating_point():
-            return torch.where(cond, x1, x2)
-    if (
-        isinstance(x2, Tensor)
-        and isinstance(x1, (int, float))
-        and not isinstance(x1, bool)
-    ):
-        if x2.is_floating_point():
-            return torch.where(cond, x1, x2)
+    if _float_and_number(x1, x2) or _float_and_number(x2, x1):
+        return torch.where(cond, x1, x2)
     a, b = _promote(x1, x2)
     return torch.where(cond, a, b)
 

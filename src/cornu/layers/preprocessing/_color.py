@@ -85,6 +85,45 @@ def batch_size(data: Any) -> int:
     return 1 if len(shape) == 3 else int(shape[0])
 
 
+def per_image_shape(images: Any) -> tuple[int, ...]:
+    """`(1, 1, 1)` for one image, `(b, 1, 1, 1)` for a batch: one value per
+    image, broadcast over its pixels."""
+    return (1, 1, 1) if len(images.shape) == 3 else (images.shape[0], 1, 1, 1)
+
+
+class FactorAndValueRange:
+    """For the layers configured by a random `factor` and a `value_range`:
+    both are validated once and returned, as given, by `get_config`."""
+
+    factor: tuple[float, float]
+    value_range: Any
+
+    def _set_factor_and_value_range(
+        self,
+        layer: str,
+        factor: Any,
+        value_range: Any,
+        bounds: tuple[float, float],
+        keep_given_range: bool = False,
+    ) -> tuple[float, float]:
+        """Checks and stores both; returns the sorted `(low, high)` range.
+
+        `value_range` is stored sorted as a list, or as given where
+        `keep_given_range` (the layers whose config echoes the argument).
+        """
+        self.factor = factor_range(layer, factor, *bounds)
+        low_high = check_value_range(layer, value_range)
+        self.value_range = value_range if keep_given_range else list(low_high)
+        return low_high
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),  # type: ignore[misc]
+            "factor": self.factor,
+            "value_range": self.value_range,
+        }
+
+
 class KeepsBoxesAndMasks:
     """For layers that change pixel values only: the bounding boxes and
     segmentation masks of dict inputs pass through unchanged, as Keras's

@@ -7,14 +7,14 @@ from typing import Any
 import torch
 
 from cornu.layers.preprocessing._color import (
+    FactorAndValueRange,
     KeepsBoxesAndMasks,
-    check_value_range,
-    factor_range,
+    per_image_shape,
 )
 from cornu.layers.preprocessing._image import BaseRandomImageLayer
 
 
-class RandomBrightness(KeepsBoxesAndMasks, BaseRandomImageLayer):
+class RandomBrightness(FactorAndValueRange, KeepsBoxesAndMasks, BaseRandomImageLayer):
     """Adds a random offset to every pixel of each image.
 
     Each image draws `d` uniformly from the factor's range; pixels become
@@ -54,13 +54,14 @@ class RandomBrightness(KeepsBoxesAndMasks, BaseRandomImageLayer):
         **kwargs: Any,
     ) -> None:
         super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = factor_range("RandomBrightness", factor, -1.0, 1.0)
-        self.value_range = list(check_value_range("RandomBrightness", value_range))
+        self._set_factor_and_value_range(
+            "RandomBrightness", factor, value_range, (-1.0, 1.0)
+        )
 
     def get_random_transformation(
         self, data: Any, training: bool = True, seed: Any = None
     ) -> Any:
-        shape = (1, 1, 1) if len(data.shape) == 3 else (data.shape[0], 1, 1, 1)
+        shape = per_image_shape(data)
         if not training:
             return {"rgb_delta": torch.zeros(shape)}
         low, high = self.value_range
@@ -75,10 +76,3 @@ class RandomBrightness(KeepsBoxesAndMasks, BaseRandomImageLayer):
             return images
         delta = torch.as_tensor(transformation["rgb_delta"], device=images.device)
         return (images + delta.to(images.dtype)).clamp(*self.value_range)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            "value_range": self.value_range,
-        }

@@ -7,14 +7,14 @@ from typing import Any
 import torch
 
 from cornu.layers.preprocessing._color import (
+    FactorAndValueRange,
     KeepsBoxesAndMasks,
-    check_value_range,
-    factor_range,
+    per_image_shape,
 )
 from cornu.layers.preprocessing._image import BaseRandomImageLayer
 
 
-class RandomContrast(KeepsBoxesAndMasks, BaseRandomImageLayer):
+class RandomContrast(FactorAndValueRange, KeepsBoxesAndMasks, BaseRandomImageLayer):
     """Scales each image's deviation from its per-channel mean.
 
     Each image draws `c` uniformly from `[1 - lower, 1 + upper]`; a pixel
@@ -54,14 +54,14 @@ class RandomContrast(KeepsBoxesAndMasks, BaseRandomImageLayer):
         **kwargs: Any,
     ) -> None:
         super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = factor_range("RandomContrast", factor, 0.0, 1.0)
-        self._range = check_value_range("RandomContrast", value_range)
-        self.value_range = value_range
+        self._range = self._set_factor_and_value_range(
+            "RandomContrast", factor, value_range, (0.0, 1.0), keep_given_range=True
+        )
 
     def get_random_transformation(
         self, data: Any, training: bool = True, seed: Any = None
     ) -> Any:
-        shape = (1, 1, 1) if len(data.shape) == 3 else (data.shape[0], 1, 1, 1)
+        shape = per_image_shape(data)
         if not training:
             return {"contrast_factor": torch.ones(shape)}
         lower, upper = self.factor
@@ -80,10 +80,3 @@ class RandomContrast(KeepsBoxesAndMasks, BaseRandomImageLayer):
         h_axis, w_axis = self._height_width_axes(images.dim())
         mean = images.mean(dim=(h_axis, w_axis), keepdim=True)
         return ((images - mean) * factor + mean).clamp(*self._range)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            "value_range": self.value_range,
-        }

@@ -8,15 +8,14 @@ import torch
 
 from cornu.layers.preprocessing._color import (
     BaseColorLayer,
+    FactorAndValueRange,
     batch_size,
-    check_value_range,
-    factor_range,
     rescale,
 )
 from cornu.ops import image as image_ops
 
 
-class RandomHue(BaseColorLayer):
+class RandomHue(FactorAndValueRange, BaseColorLayer):
     """Shifts the hue of each RGB image by a random amount.
 
     Each image draws `f` from the factor's range and a random sign; in HSV
@@ -59,9 +58,9 @@ class RandomHue(BaseColorLayer):
         **kwargs: Any,
     ) -> None:
         super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = factor_range("RandomHue", factor, 0.0, 1.0)
-        check_value_range("RandomHue", value_range)
-        self.value_range = value_range
+        self._set_factor_and_value_range(
+            "RandomHue", factor, value_range, (0.0, 1.0), keep_given_range=True
+        )
 
     def get_random_transformation(
         self, data: Any, training: bool = True, seed: Any = None
@@ -84,10 +83,3 @@ class RandomHue(BaseColorLayer):
         hsv = torch.stack([hue, sat, val], dim=self._channel_axis)
         x = image_ops.hsv_to_rgb(hsv, self.data_format).clamp(0.0, 1.0)
         return rescale(x, (0, 1), self.value_range)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            "value_range": self.value_range,
-        }

@@ -9,14 +9,13 @@ import torch
 from cornu import config, random
 from cornu.layers.preprocessing._color import (
     BaseColorLayer,
+    FactorAndValueRange,
     batch_size,
-    check_pair_range,
-    factor_range,
     rescale,
 )
 
 
-class RandomPosterization(BaseColorLayer):
+class RandomPosterization(FactorAndValueRange, BaseColorLayer):
     """Reduces each image to a random number of bits per channel.
 
     Pixels are mapped to `[0, 255]`, cast to 8-bit integers, and their
@@ -61,8 +60,9 @@ class RandomPosterization(BaseColorLayer):
         **kwargs: Any,
     ) -> None:
         super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = factor_range("RandomPosterization", factor, 1, self._MAX_BITS)
-        self.value_range = check_pair_range("RandomPosterization", value_range)
+        self._set_factor_and_value_range(
+            "RandomPosterization", factor, value_range, (1, self._MAX_BITS)
+        )
 
     def get_random_transformation(
         self, data: Any, training: bool = True, seed: Any = None
@@ -88,10 +88,3 @@ class RandomPosterization(BaseColorLayer):
             torch.bitwise_right_shift(pixels, shift), shift
         )
         return rescale(pixels.to(images.dtype), (0, 255), self.value_range)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            "value_range": self.value_range,
-        }

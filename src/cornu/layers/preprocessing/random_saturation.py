@@ -9,14 +9,13 @@ import torch
 from cornu import config
 from cornu.layers.preprocessing._color import (
     BaseColorLayer,
+    FactorAndValueRange,
     batch_size,
-    check_pair_range,
-    factor_range,
 )
 from cornu.ops import image as image_ops
 
 
-class RandomSaturation(BaseColorLayer):
+class RandomSaturation(FactorAndValueRange, BaseColorLayer):
     """Scales the saturation of each RGB image by a random factor.
 
     Each image draws `f` from the factor's range; in HSV space its
@@ -61,8 +60,9 @@ class RandomSaturation(BaseColorLayer):
         **kwargs: Any,
     ) -> None:
         super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = factor_range("RandomSaturation", factor, -1.0, 1.0)
-        self.value_range = check_pair_range("RandomSaturation", value_range)
+        self._set_factor_and_value_range(
+            "RandomSaturation", factor, value_range, (-1.0, 1.0)
+        )
 
     def get_random_transformation(
         self, data: Any, training: bool = True, seed: Any = None
@@ -78,10 +78,3 @@ class RandomSaturation(BaseColorLayer):
         sat = (sat * scale).clamp(*self.value_range)
         hsv = torch.stack([hue, sat, val], dim=self._channel_axis)
         return image_ops.hsv_to_rgb(hsv, self.data_format)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            "value_range": self.value_range,
-        }

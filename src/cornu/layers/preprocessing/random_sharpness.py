@@ -9,13 +9,12 @@ import torch.nn.functional as F
 
 from cornu.layers.preprocessing._color import (
     BaseColorLayer,
+    FactorAndValueRange,
     batch_size,
-    check_pair_range,
-    factor_range,
 )
 
 
-class RandomSharpness(BaseColorLayer):
+class RandomSharpness(FactorAndValueRange, BaseColorLayer):
     """Blends each image with a smoothed copy by a random amount.
 
     The smoothed copy is the image filtered by the 3x3 kernel
@@ -61,8 +60,9 @@ class RandomSharpness(BaseColorLayer):
         **kwargs: Any,
     ) -> None:
         super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = factor_range("RandomSharpness", factor, 0.0, 1.0)
-        self.value_range = check_pair_range("RandomSharpness", value_range)
+        self._set_factor_and_value_range(
+            "RandomSharpness", factor, value_range, (0.0, 1.0)
+        )
 
     def get_random_transformation(
         self, data: Any, training: bool = True, seed: Any = None
@@ -81,10 +81,3 @@ class RandomSharpness(BaseColorLayer):
         smoothed = self._from_channels_first(smoothed)
         out = images + (1.0 - 2.0 * amount) * (smoothed - images)
         return out.clamp(*self.value_range)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            "value_range": self.value_range,
-        }
