@@ -7,12 +7,12 @@ same float weights; the abs-max math with a NumPy reference written here.
 from __future__ import annotations
 
 import doctest
-import json
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
+from quantization_checks import as_numpy, same_config, weight_table
 
 import cornu
 from cornu import dtype_policies, quantizers
@@ -91,24 +91,6 @@ def _pair(case: str, keras_oracle: Any, seed: int = 0) -> tuple[Any, Any]:
     return ours, ref
 
 
-def _np(value: Any) -> np.ndarray:
-    value = getattr(value, "value", value)
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
-    return np.asarray(value)
-
-
-def _weight_table(layer: Any, keras_layer: bool) -> list[tuple[str, str, tuple]]:
-    if keras_layer:
-        return [
-            (w.path.split("/")[-1], str(w.dtype), tuple(w.shape)) for w in layer.weights
-        ]
-    return [
-        (w.name, str(w.dtype).replace("torch.", ""), tuple(w.shape))
-        for w in layer.weights
-    ]
-
-
 # -- the abs-max math ---------------------------------------------------------------
 def _numpy_abs_max(x: np.ndarray, axis: Any) -> tuple[np.ndarray, np.ndarray]:
     scale = np.float32(127) / (
@@ -166,23 +148,20 @@ def test_quantize_matches_keras(case: str, keras_oracle: Any) -> None:
     ours, ref = _pair(case, keras_oracle)
     ours.quantize("int8")
     ref.quantize("int8")
-    assert _weight_table(ours, False) == _weight_table(ref, True)
+    assert weight_table(ours, False) == weight_table(ref, True)
     assert [w.trainable for w in ours.weights] == [w.trainable for w in ref.weights]
     for mine, theirs in zip(ours.weights, ref.weights):
-        np.testing.assert_array_equal(_np(mine), _np(theirs))
+        np.testing.assert_array_equal(as_numpy(mine), as_numpy(theirs))
     x = _inputs(case)
     # Same integer products and the same float operations: equal outputs.
-    np.testing.assert_allclose(_np(ours(x)), _np(ref(x)), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        as_numpy(ours(x)), as_numpy(ref(x)), rtol=1e-6, atol=1e-6
+    )
     assert ours.dtype_policy == dtype_policies.QuantizedDTypePolicy("int8", "float32")
     assert ours.quantization_mode == "int8"
     mine, theirs = ours.get_config(), ref.get_config()
     for key in ("dtype", "quantization_config"):
-        assert _same_config(mine[key], theirs[key]), key
-
-
-def _same_config(ours: Any, ref: Any) -> bool:
-    """Equal once written as JSON (tuples and lists alike)."""
-    return json.loads(json.dumps(ours)) == json.loads(json.dumps(ref))
+        assert same_config(mine[key], theirs[key]), key
 
 
 @pytest.mark.parametrize("case", ["dense", "dense_3d", "einsum_heads", "einsum_4d"])
@@ -210,7 +189,7 @@ def test_lora_on_quantized_layer_matches_keras(case: str, keras_oracle: Any) -> 
     ref.quantize("int8")
     ours.enable_lora(2, lora_alpha=3.0)
     ref.enable_lora(2, lora_alpha=3.0)
-    assert _weight_table(ours, False) == _weight_table(ref, True)
+    assert weight_table(ours, False) == weight_table(ref, True)
     rng = np.random.default_rng(5)
     for mine, theirs in zip(ours.weights, ref.weights):
         if "lora" in mine.name:
@@ -218,14 +197,16 @@ def test_lora_on_quantized_layer_matches_keras(case: str, keras_oracle: Any) -> 
             mine.assign(value)
             theirs.assign(value)
     x = _inputs(case)
-    np.testing.assert_allclose(_np(ours(x)), _np(ref(x)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        as_numpy(ours(x)), as_numpy(ref(x)), rtol=1e-5, atol=1e-5
+    )
     store: dict[str, Any] = {}
     ref_store: dict[str, Any] = {}
     ours.save_own_variables(store)
     ref.save_own_variables(ref_store)
     assert sorted(store) == sorted(ref_store)
     for key in store:
-        mine_v, theirs_v = _np(store[key]), _np(ref_store[key])
+        mine_v, theirs_v = as_numpy(store[key]), as_numpy(ref_store[key])
         if mine_v.dtype == np.int8:
             # The merged weight is requantized; a value may round the other way.
             assert np.abs(mine_v.astype(int) - theirs_v.astype(int)).max() <= 1
@@ -241,9 +222,11 @@ def test_weight_only_config_matches_keras(case: str, keras_oracle: Any) -> None:
         config=keras_oracle.quantizers.Int8QuantizationConfig(activation_quantizer=None)
     )
     x = _inputs(case)
-    np.testing.assert_allclose(_np(ours(x)), _np(ref(x)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        as_numpy(ours(x)), as_numpy(ref(x)), rtol=1e-5, atol=1e-5
+    )
     config = ours.get_config()["quantization_config"]
-    assert _same_config(config, ref.get_config()["quantization_config"])
+    assert same_config(config, ref.get_config()["quantization_config"])
     rebuilt = type(ours).from_config(ours.get_config())
     assert rebuilt.quantization_config.activation_quantizer is None
 
@@ -254,20 +237,22 @@ def test_quantized_config_builds_int8_weights(keras_oracle: Any) -> None:
     # A Keras config of a quantized layer (dtype and quantization_config).
     layer = Dense.from_config(ref.get_config())
     layer.build((None, 5))
-    assert _weight_table(layer, False) == _weight_table(ref, True)
+    assert weight_table(layer, False) == weight_table(ref, True)
     assert layer.quantization_mode == "int8"
     assert layer.dtype_policy.name == "int8_from_float32"
-    layer.set_weights([_np(w) for w in ref.weights])
+    layer.set_weights([as_numpy(w) for w in ref.weights])
     x = _inputs("dense")
-    np.testing.assert_allclose(_np(layer(x)), _np(ref(x)), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        as_numpy(layer(x)), as_numpy(ref(x)), rtol=1e-6, atol=1e-6
+    )
 
 
 def test_setting_a_quantized_policy_quantizes(keras_oracle: Any) -> None:
     ours, ref = _pair("embedding", keras_oracle)
     ours.dtype_policy = "int8_from_float32"
     ref.dtype_policy = "int8_from_float32"
-    assert _weight_table(ours, False) == _weight_table(ref, True)
-    np.testing.assert_array_equal(_np(ours.embeddings), _np(ref.embeddings))
+    assert weight_table(ours, False) == weight_table(ref, True)
+    np.testing.assert_array_equal(as_numpy(ours.embeddings), as_numpy(ref.embeddings))
 
 
 def test_symbolic_call_and_ellipsis_equations() -> None:
@@ -279,9 +264,9 @@ def test_symbolic_call_and_ellipsis_equations() -> None:
     ):
         layer = EinsumDense(equation, out_shape)
         x = np.random.default_rng(0).standard_normal(in_shape).astype("float32")
-        float_out = _np(layer(x))
+        float_out = as_numpy(layer(x))
         layer.quantize("int8")
-        np.testing.assert_allclose(_np(layer(x)), float_out, atol=0.08)
+        np.testing.assert_allclose(as_numpy(layer(x)), float_out, atol=0.08)
         inputs = cornu.Input(in_shape[1:])
         assert tuple(layer(inputs).shape) == (None, *float_out.shape[1:])
 
@@ -408,7 +393,7 @@ def test_model_quantize() -> None:
         ]
     )
     x = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
-    before = _np(model(x))
+    before = as_numpy(model(x))
     model.quantize("int8", filters="first")
     assert [layer.dtype_policy.name for layer in model.layers] == [
         "int8_from_float32",
@@ -417,7 +402,7 @@ def test_model_quantize() -> None:
     ]
     model.quantize("int8", filters=lambda layer: layer.name == "second")
     assert model.layers[2].quantization_mode == "int8"
-    np.testing.assert_allclose(_np(model(x)), before, atol=0.05)
+    np.testing.assert_allclose(as_numpy(model(x)), before, atol=0.05)
     with pytest.raises(
         ValueError, match=r"Unrecognized keyword arguments passed to Sequential"
     ):
@@ -568,7 +553,7 @@ def test_mixed_bfloat16_matches_keras(case: str, keras_oracle: Any) -> None:
     x = _inputs(case)
     mine, theirs = ours(x), ref(x)
     assert mine.dtype is torch.bfloat16 and theirs.dtype is torch.bfloat16
-    np.testing.assert_array_equal(_np(mine.float()), _np(theirs.float()))
+    np.testing.assert_array_equal(as_numpy(mine.float()), as_numpy(theirs.float()))
 
 
 def test_quantize_after_lora_matches_keras(keras_oracle: Any) -> None:
@@ -585,11 +570,13 @@ def test_quantize_after_lora_matches_keras(keras_oracle: Any) -> None:
     ref.set_weights(values)
     ours.quantize("int8")
     ref.quantize("int8")
-    assert _weight_table(ours, False) == _weight_table(ref, True)
+    assert weight_table(ours, False) == weight_table(ref, True)
     x = _inputs("dense")
-    np.testing.assert_allclose(_np(ours(x)), _np(ref(x)), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        as_numpy(ours(x)), as_numpy(ref(x)), rtol=1e-6, atol=1e-6
+    )
     # A Keras config (quantized dtype, lora_rank) rebuilds the same weights.
     again = Dense.from_config(ref.get_config())
     again.build((None, 5))
     assert again.lora_enabled
-    assert _weight_table(again, False) == _weight_table(ref, True)
+    assert weight_table(again, False) == weight_table(ref, True)

@@ -8,7 +8,6 @@ reference written here; `.keras` / `.weights.h5` files both ways.
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from quantization_checks import as_numpy, same_config
 
 import cornu
 from cornu import dtype_policies, quantizers, saving
@@ -36,17 +36,6 @@ FLOAT8_VARIABLES = [
 ]
 
 
-def _np(value: Any) -> np.ndarray:
-    value = getattr(value, "value", value)
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
-    return np.asarray(value)
-
-
-def _same_config(ours: Any, ref: Any) -> bool:
-    return json.loads(json.dumps(ours)) == json.loads(json.dumps(ref))
-
-
 # -- the float8 math ------------------------------------------------------------------
 def test_compute_float8_scale_matches_numpy_and_keras(keras_oracle: Any) -> None:
     amax = torch.tensor([2.0, 0.0, float("inf"), 1e-3])
@@ -54,19 +43,19 @@ def test_compute_float8_scale_matches_numpy_and_keras(keras_oracle: Any) -> None
     ours = quantizers.compute_float8_scale(amax, scale, 448.0)
     # New factor 448 / amax; a zero or infinite amax keeps the old scale.
     expected = np.array([2.0 / 448.0, 0.5, 0.25, 1e-3 / 448.0], dtype="float32")
-    np.testing.assert_allclose(_np(ours), expected, rtol=1e-6)
+    np.testing.assert_allclose(as_numpy(ours), expected, rtol=1e-6)
     ref = keras_oracle.quantizers.compute_float8_scale(amax, scale, torch.tensor(448.0))
-    np.testing.assert_array_equal(_np(ours), _np(ref))
+    np.testing.assert_array_equal(as_numpy(ours), as_numpy(ref))
 
 
 def test_amax_history_and_round_trip_match_keras(keras_oracle: Any) -> None:
     history = torch.tensor([1.0, 2.0, 3.0, 4.0])
     x = torch.tensor([[-5.5, 2.0], [0.5, 1.0]])
     ours = quantizers.compute_float8_amax_history(x, history)
-    np.testing.assert_array_equal(_np(ours), [5.5, 3.0, 4.0, 1.0])
+    np.testing.assert_array_equal(as_numpy(ours), [5.5, 3.0, 4.0, 1.0])
     kq = keras_oracle.quantizers
     np.testing.assert_array_equal(
-        _np(ours), _np(kq.compute_float8_amax_history(x, history))
+        as_numpy(ours), as_numpy(kq.compute_float8_amax_history(x, history))
     )
     values = torch.tensor(
         np.random.default_rng(0).standard_normal(50).astype("float32") * 300
@@ -75,7 +64,7 @@ def test_amax_history_and_round_trip_match_keras(keras_oracle: Any) -> None:
         scale = torch.tensor(0.7)
         mine = quantizers.quantize_and_dequantize(values, scale, dtype, "float32")
         theirs = kq.quantize_and_dequantize(values, scale, dtype, "float32")
-        np.testing.assert_array_equal(_np(mine), _np(theirs))
+        np.testing.assert_array_equal(as_numpy(mine), as_numpy(theirs))
         # Values beyond the float8 range clip to its maximum.
         top = float(torch.finfo(getattr(torch, dtype)).max)
         assert float(mine.abs().max()) <= top * 0.7 + 1e-3
@@ -143,14 +132,14 @@ def test_quantize_matches_keras(kind: str, keras_oracle: Any) -> None:
     assert layer.dtype_policy.name == ref_layer.dtype_policy.name
     mine, theirs = layer.get_config(), ref_layer.get_config()
     for key in ("dtype", "quantization_config"):
-        assert _same_config(mine[key], theirs[key]), key
+        assert same_config(mine[key], theirs[key]), key
     x, _ = _data(ours)
     # Inference: the float8 round trips of inputs and kernel, no update.
     np.testing.assert_allclose(
         ours.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-6, atol=1e-6
     )
-    assert float(_np(layer.inputs_scale)) == 1.0
-    assert float(np.abs(_np(layer.inputs_amax_history)).sum()) == 0.0
+    assert float(as_numpy(layer.inputs_scale)) == 1.0
+    assert float(np.abs(as_numpy(layer.inputs_amax_history)).sum()) == 0.0
 
 
 @pytest.mark.parametrize("kind", ["dense", "einsum"])
@@ -169,11 +158,11 @@ def test_fit_updates_match_keras(kind: str, keras_oracle: Any) -> None:
     layer, ref_layer = ours.get_layer("layer"), ref.get_layer("layer")
     for mine, theirs in zip(layer.weights, ref_layer.weights):
         np.testing.assert_allclose(
-            _np(mine), _np(theirs), rtol=1e-5, atol=1e-6, err_msg=mine.name
+            as_numpy(mine), as_numpy(theirs), rtol=1e-5, atol=1e-6, err_msg=mine.name
         )
     for name in ("inputs_scale", "kernel_scale", "outputs_grad_scale"):
-        assert float(_np(getattr(layer, name))) != 1.0, name
-    history = _np(layer.inputs_amax_history)
+        assert float(as_numpy(getattr(layer, name))) != 1.0, name
+    history = as_numpy(layer.inputs_amax_history)
     # Newest first: one amax per step, the rest still zero.
     assert np.count_nonzero(history) == 4
     np.testing.assert_allclose(history[0], np.abs(x[4:]).max(), rtol=1e-6)
@@ -206,14 +195,14 @@ def test_mixed_bfloat16_fit_matches_keras(keras_oracle: Any) -> None:
     x, y = _data(ours)
     mine, theirs = ours(x), ref(x)
     assert mine.dtype is torch.bfloat16 and theirs.dtype is torch.bfloat16
-    np.testing.assert_array_equal(_np(mine.float()), _np(theirs.float()))
+    np.testing.assert_array_equal(as_numpy(mine.float()), as_numpy(theirs.float()))
     ours.compile(optimizer=cornu.optimizers.SGD(0.1), loss="mse")
     ref.compile(optimizer=keras_oracle.optimizers.SGD(0.1), loss="mse")
     ours.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
     ref.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
     for w, theirs_w in zip(layer.weights, ref_layer.weights):
         np.testing.assert_allclose(
-            _np(w), _np(theirs_w), rtol=1e-5, atol=1e-6, err_msg=w.name
+            as_numpy(w), as_numpy(theirs_w), rtol=1e-5, atol=1e-6, err_msg=w.name
         )
 
 
@@ -228,7 +217,7 @@ def test_gradients_are_the_updates(keras_oracle: Any) -> None:
     np.testing.assert_allclose(float(layer.inputs_scale.grad), 2.0 / 448.0, rtol=1e-6)
     assert layer.inputs_amax_history.grad is not None
     np.testing.assert_allclose(
-        _np(layer.inputs_amax_history.grad)[:2], [float(x.abs().max()), 0.0]
+        as_numpy(layer.inputs_amax_history.grad)[:2], [float(x.abs().max()), 0.0]
     )
     # The output gradient (ones) is seen through e5m2: its amax is 1.
     assert layer.outputs_grad_amax_history.grad is not None
@@ -282,8 +271,8 @@ def test_keras_loads_cornu_float8_files(
         ref.predict(x, verbose=0), expected, rtol=1e-6, atol=1e-6
     )
     np.testing.assert_array_equal(
-        _np(ref.get_layer("layer").kernel_scale),
-        _np(model.get_layer("layer").kernel_scale),
+        as_numpy(ref.get_layer("layer").kernel_scale),
+        as_numpy(model.get_layer("layer").kernel_scale),
     )
     again = _model(keras_oracle, kind)
     with warnings.catch_warnings():
@@ -313,7 +302,8 @@ def test_cornu_loads_keras_float8_files(
     )
     for name in FLOAT8_VARIABLES:
         np.testing.assert_array_equal(
-            _np(getattr(layer, name)), _np(getattr(ref.get_layer("layer"), name))
+            as_numpy(getattr(layer, name)),
+            as_numpy(getattr(ref.get_layer("layer"), name)),
         )
     weights_only = _model(cornu, kind)
     weights_only.quantize("float8")
@@ -391,7 +381,7 @@ def test_policy_serialization_matches_keras(name: str, keras_oracle: Any) -> Non
     config = keras_oracle.quantizers.serialize(
         keras_oracle.quantizers.Float8QuantizationConfig()
     )
-    assert _same_config(
+    assert same_config(
         quantizers.serialize(quantizers.Float8QuantizationConfig()), config
     )
     assert quantizers.deserialize(config).mode == "float8"

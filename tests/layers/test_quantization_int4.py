@@ -7,7 +7,6 @@ float weights; the nibble packing with a NumPy reference written here.
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from quantization_checks import as_numpy, same_config, weight_table
 
 import cornu
 from cornu import dtype_policies, quantizers, saving
@@ -88,29 +88,6 @@ def _inputs(case: str, seed: int = 1) -> np.ndarray:
     return rng.standard_normal(shape).astype("float32")
 
 
-def _np(value: Any) -> np.ndarray:
-    value = getattr(value, "value", value)
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
-    return np.asarray(value)
-
-
-def _weight_table(layer: Any, keras_layer: bool) -> list[tuple[str, str, tuple]]:
-    if keras_layer:
-        return [
-            (w.path.split("/")[-1], str(w.dtype), tuple(w.shape)) for w in layer.weights
-        ]
-    return [
-        (w.name, str(w.dtype).replace("torch.", ""), tuple(w.shape))
-        for w in layer.weights
-    ]
-
-
-def _same_config(ours: Any, ref: Any) -> bool:
-    """Equal once written as JSON (tuples and lists alike)."""
-    return json.loads(json.dumps(ours)) == json.loads(json.dumps(ref))
-
-
 def _quantize_both(ours: Any, ref: Any, keras_oracle: Any, block_size: Any) -> None:
     ours.quantize(
         "int4", config=quantizers.Int4QuantizationConfig(block_size=block_size)
@@ -138,16 +115,16 @@ def test_pack_int4_matches_numpy_and_keras(
     values = np.random.default_rng(0).integers(-8, 8, shape).astype("int8")
     packed, packed_shape, length = quantizers.pack_int4(torch.tensor(values), axis=axis)
     expected = np.moveaxis(_numpy_pack(np.moveaxis(values, axis, 0)), 0, axis)
-    np.testing.assert_array_equal(_np(packed), expected)
+    np.testing.assert_array_equal(as_numpy(packed), expected)
     assert packed.dtype is torch.int8
     ref, ref_shape, ref_length = keras_oracle.quantizers.pack_int4(values, axis=axis)
-    np.testing.assert_array_equal(_np(packed), _np(ref))
+    np.testing.assert_array_equal(as_numpy(packed), as_numpy(ref))
     assert (packed_shape, length) == (tuple(ref_shape), ref_length)
     np.testing.assert_array_equal(
-        _np(quantizers.unpack_int4(packed, length, axis)), values
+        as_numpy(quantizers.unpack_int4(packed, length, axis)), values
     )
     unsigned = quantizers.unpack_int4(packed, length, axis, dtype="uint8")
-    np.testing.assert_array_equal(_np(unsigned), values.astype(np.int16) & 0x0F)
+    np.testing.assert_array_equal(as_numpy(unsigned), values.astype(np.int16) & 0x0F)
 
 
 @pytest.mark.parametrize(("rows", "block_size"), [(6, 4), (8, 4), (5, 128), (300, 128)])
@@ -162,20 +139,24 @@ def test_grouped_quantize_matches_keras(
         weight, block_size=block_size, to_numpy=True
     )
     for mine, theirs in zip(ours, ref):
-        np.testing.assert_array_equal(_np(mine), _np(theirs))
-        assert str(mine.dtype).replace("torch.", "") == str(_np(theirs).dtype)
+        np.testing.assert_array_equal(as_numpy(mine), as_numpy(theirs))
+        assert str(mine.dtype).replace("torch.", "") == str(as_numpy(theirs).dtype)
     # Dequantized as `(q - zero[g]) * scale[g]`, written here in NumPy.
     values, scale, zero = ours
     g_idx = np.arange(rows) // block_size
     back = quantizer_math.dequantize_grouped(
         values, scale, zero, torch.tensor(g_idx, dtype=torch.float32), 0
     )
-    expected = (_np(values) - _np(zero)[g_idx].astype("float32")) * _np(scale)[g_idx]
-    np.testing.assert_array_equal(_np(back), expected)
+    expected = (as_numpy(values) - as_numpy(zero)[g_idx].astype("float32")) * as_numpy(
+        scale
+    )[g_idx]
+    np.testing.assert_array_equal(as_numpy(back), expected)
     # Where a group spans zero (the padded last one), rounding is the only error.
     last = slice((rows - 1) // block_size * block_size, rows)
     if rows % block_size:
-        error = np.abs(_np(back)[last] - weight[last]) / _np(scale)[g_idx[last]]
+        error = (
+            np.abs(as_numpy(back)[last] - weight[last]) / as_numpy(scale)[g_idx[last]]
+        )
         assert error.max() <= 0.5 + 1e-5
 
 
@@ -196,13 +177,15 @@ def test_int4_math_errors() -> None:
 def test_quantize_matches_keras(case: str, block_size: Any, keras_oracle: Any) -> None:
     ours, ref = _pair(case, keras_oracle)
     _quantize_both(ours, ref, keras_oracle, block_size)
-    assert _weight_table(ours, False) == _weight_table(ref, True)
+    assert weight_table(ours, False) == weight_table(ref, True)
     assert [w.trainable for w in ours.weights] == [w.trainable for w in ref.weights]
     for mine, theirs in zip(ours.weights, ref.weights):
-        np.testing.assert_array_equal(_np(mine), _np(theirs))
+        np.testing.assert_array_equal(as_numpy(mine), as_numpy(theirs))
     x = _inputs(case)
     # The same integers, scales and float operations: equal outputs.
-    np.testing.assert_allclose(_np(ours(x)), _np(ref(x)), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        as_numpy(ours(x)), as_numpy(ref(x)), rtol=1e-6, atol=1e-6
+    )
     size = -1 if block_size is None else block_size
     assert ours.dtype_policy == dtype_policies.Int4DTypePolicy(
         f"int4/{size}", "float32"
@@ -211,14 +194,14 @@ def test_quantize_matches_keras(case: str, block_size: Any, keras_oracle: Any) -
     assert ours.quantization_mode == "int4"
     mine, theirs = ours.get_config(), ref.get_config()
     for key in ("dtype", "quantization_config"):
-        assert _same_config(mine[key], theirs[key]), key
+        assert same_config(mine[key], theirs[key]), key
     store: dict[str, Any] = {}
     ref_store: dict[str, Any] = {}
     ours.save_own_variables(store)
     ref.save_own_variables(ref_store)
     assert sorted(store) == sorted(ref_store)
     for key in store:
-        np.testing.assert_array_equal(_np(store[key]), _np(ref_store[key]))
+        np.testing.assert_array_equal(as_numpy(store[key]), as_numpy(ref_store[key]))
 
 
 def test_default_mode_is_sub_channel_128(keras_oracle: Any) -> None:
@@ -226,14 +209,16 @@ def test_default_mode_is_sub_channel_128(keras_oracle: Any) -> None:
     ours.quantize("int4")
     ref.quantize("int4")
     assert ours.dtype_policy.name == ref.dtype_policy.name == "int4/128_from_float32"
-    assert _weight_table(ours, False) == _weight_table(ref, True)
+    assert weight_table(ours, False) == weight_table(ref, True)
     assert ours.quantization_config.get_config() == {
         "weight_quantizer": None,
         "activation_quantizer": None,
         "block_size": 128,
     }
     x = _inputs("dense")
-    np.testing.assert_allclose(_np(ours(x)), _np(ref(x)), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        as_numpy(ours(x)), as_numpy(ref(x)), rtol=1e-6, atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("block_size", [None, 2])
@@ -273,7 +258,9 @@ def test_activation_quantizer_matches_keras(case: str, keras_oracle: Any) -> Non
         )
     )
     x = _inputs(case)
-    np.testing.assert_allclose(_np(ours(x)), _np(ref(x)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        as_numpy(ours(x)), as_numpy(ref(x)), rtol=1e-5, atol=1e-5
+    )
     xt = torch.tensor(x, requires_grad=True)
     ours(xt).sum().backward()
     xr = torch.tensor(x, requires_grad=True)
@@ -302,10 +289,12 @@ def test_custom_weight_quantizer_matches_keras(case: str, keras_oracle: Any) -> 
         )
     )
     for mine, theirs in zip(ours.weights, ref.weights):
-        np.testing.assert_array_equal(_np(mine), _np(theirs))
+        np.testing.assert_array_equal(as_numpy(mine), as_numpy(theirs))
     assert ours.dtype_policy.name == ref.dtype_policy.name == "int4/-1_from_float32"
     x = _inputs(case)
-    np.testing.assert_allclose(_np(ours(x)), _np(ref(x)), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        as_numpy(ours(x)), as_numpy(ref(x)), rtol=1e-6, atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("block_size", [None, 2])
@@ -332,7 +321,7 @@ def test_mixed_bfloat16_matches_keras(
     mine, theirs = ours(x), ref(x)
     assert mine.dtype is torch.bfloat16 and theirs.dtype is torch.bfloat16
     np.testing.assert_allclose(
-        _np(mine.float()), _np(theirs.float()), rtol=1e-2, atol=1e-2
+        as_numpy(mine.float()), as_numpy(theirs.float()), rtol=1e-2, atol=1e-2
     )
 
 
@@ -351,12 +340,14 @@ def test_keras_config_builds_int4_weights(
     _build(layer, case)
     assert layer.quantization_mode == "int4"
     assert layer.dtype_policy.name == ref.dtype_policy.name
-    assert sorted(_weight_table(layer, False)) == sorted(_weight_table(ref, True))
+    assert sorted(weight_table(layer, False)) == sorted(weight_table(ref, True))
     store: dict[str, Any] = {}
     ref.save_own_variables(store)
     layer.load_own_variables(store)
     x = _inputs(case)
-    np.testing.assert_allclose(_np(layer(x)), _np(ref(x)), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        as_numpy(layer(x)), as_numpy(ref(x)), rtol=1e-6, atol=1e-6
+    )
 
 
 def _cls(case: str) -> Any:
@@ -370,7 +361,7 @@ def test_policies_on_unbuilt_and_built_layers(keras_oracle: Any) -> None:
     layer = Dense(3, dtype="int4_from_float32")
     layer.build((None, 4))
     assert type(layer.dtype_policy).__name__ == "QuantizedDTypePolicy"
-    assert _weight_table(layer, False)[1:] == [
+    assert weight_table(layer, False)[1:] == [
         ("kernel", "int8", (4, 2)),
         ("kernel_scale", "float32", (3,)),
     ]
@@ -382,14 +373,14 @@ def test_policies_on_unbuilt_and_built_layers(keras_oracle: Any) -> None:
         "embeddings_zero",
         "g_idx",
     ]
-    np.testing.assert_array_equal(_np(table.g_idx), [0, 0, 1, 1, 2])
+    np.testing.assert_array_equal(as_numpy(table.g_idx), [0, 0, 1, 1, 2])
     # Setting an int4 policy on a built layer quantizes it (default config).
     ours, ref = _pair("embedding", keras_oracle)
     ours.dtype_policy = "int4_from_float32"
     ref.dtype_policy = "int4_from_float32"
-    assert _weight_table(ours, False) == _weight_table(ref, True)
+    assert weight_table(ours, False) == weight_table(ref, True)
     for mine, theirs in zip(ours.weights, ref.weights):
-        np.testing.assert_array_equal(_np(mine), _np(theirs))
+        np.testing.assert_array_equal(as_numpy(mine), as_numpy(theirs))
 
 
 def test_run_layer_test_on_int4_policy(layer_test: Any) -> None:
@@ -560,7 +551,7 @@ def test_config_serialization_matches_keras(keras_oracle: Any) -> None:
         ours = quantizers.Int4QuantizationConfig(block_size=block_size)
         ref = keras_oracle.quantizers.Int4QuantizationConfig(block_size=block_size)
         config = keras_oracle.quantizers.serialize(ref)
-        assert _same_config(quantizers.serialize(ours), config)
+        assert same_config(quantizers.serialize(ours), config)
         back = quantizers.deserialize(config)
         assert isinstance(back, quantizers.Int4QuantizationConfig)
         assert back.block_size == block_size and back.mode == "int4"
@@ -593,7 +584,7 @@ def _randomize_both(*models: Any, seed: int = 0) -> None:
 
 
 def _out(model: Any) -> np.ndarray:
-    return _np(model(torch.as_tensor(TOKENS)))
+    return as_numpy(model(torch.as_tensor(TOKENS)))
 
 
 def _config(keras_module: Any, block_size: Any) -> Any:
@@ -689,7 +680,7 @@ def test_weight_property_is_unpacked_as_in_keras(
     mine, theirs = _main(ours), _main(ref)
     assert tuple(mine.shape) == tuple(theirs.shape) == float_shape
     assert mine.dtype == torch.int8 and str(theirs.dtype) == "torch.int8"
-    np.testing.assert_array_equal(_np(mine), _np(theirs))
+    np.testing.assert_array_equal(as_numpy(mine), as_numpy(theirs))
     assert int(mine.min()) >= -8 and int(mine.max()) <= 7
     # The variable under the same name stays packed, and is what is saved.
     name = "embeddings" if case == "embedding" else "kernel"
@@ -746,7 +737,7 @@ def test_lora_on_int4_matches_keras(
     ours, ref = _lora_pair(case, keras_oracle, block_size, lora_first)
     assert ours.lora_enabled and ours.quantization_mode == "int4"
     # Factor shapes follow the float weight, not the packed one.
-    assert _weight_table(ours, False) == _weight_table(ref, True)
+    assert weight_table(ours, False) == weight_table(ref, True)
     assert [w.trainable for w in ours.weights] == [w.trainable for w in ref.weights]
     trainable = {w.name for w in ours.trainable_weights}
     assert {"lora_kernel_a", "lora_kernel_b"} <= trainable or {
@@ -754,11 +745,13 @@ def test_lora_on_int4_matches_keras(
         "lora_embeddings_b",
     } <= trainable
     x = _inputs(case)
-    np.testing.assert_allclose(_np(ours(x)), _np(ref(x)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        as_numpy(ours(x)), as_numpy(ref(x)), rtol=1e-5, atol=1e-5
+    )
     # The property adds the update to the unpacked values, in the compute dtype.
     mine, theirs = _main(ours), _main(ref)
     assert mine.dtype == torch.float32 and str(theirs.dtype) == "torch.float32"
-    np.testing.assert_allclose(_np(mine), _np(theirs), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(as_numpy(mine), as_numpy(theirs), rtol=1e-6, atol=1e-6)
     # Saved: the update merged in and quantized again, as Keras writes it.
     store: dict[str, Any] = {}
     ref_store: dict[str, Any] = {}
@@ -766,12 +759,14 @@ def test_lora_on_int4_matches_keras(
     ref.save_own_variables(ref_store)
     assert sorted(store) == sorted(ref_store)
     for key in store:
-        np.testing.assert_array_equal(_np(store[key]), _np(ref_store[key]))
+        np.testing.assert_array_equal(as_numpy(store[key]), as_numpy(ref_store[key]))
     # Read back, the factors are zero and both give the merged layer's output.
     ours.load_own_variables(ref_store)
     ref.load_own_variables(ref_store)
     assert all(not w.detach().any() for w in ours.weights if w.name.startswith("lora_"))
-    np.testing.assert_allclose(_np(ours(x)), _np(ref(x)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        as_numpy(ours(x)), as_numpy(ref(x)), rtol=1e-5, atol=1e-5
+    )
 
 
 def _sgd_steps(layer: Any, x: np.ndarray, trainable: list[Any], steps: int) -> None:
@@ -801,8 +796,12 @@ def test_lora_on_int4_trains_as_in_keras(
     _sgd_steps(ours, x, ours.trainable_weights, steps=3)
     _sgd_steps(ref, x, ref.trainable_weights, steps=3)
     for mine, theirs in zip(ours.trainable_weights, ref.trainable_weights):
-        np.testing.assert_allclose(_np(mine), _np(theirs), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(_np(ours(x)), _np(ref(x)), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(
+            as_numpy(mine), as_numpy(theirs), rtol=1e-5, atol=1e-5
+        )
+    np.testing.assert_allclose(
+        as_numpy(ours(x)), as_numpy(ref(x)), rtol=1e-5, atol=1e-5
+    )
     assert all(torch.equal(a, b) for a, b in zip(ours.non_trainable_weights, frozen))
 
 
@@ -814,4 +813,6 @@ def test_lora_int4_model_files_load_in_keras(keras_oracle: Any, tmp_path: Path) 
     again.load_weights(tmp_path / "lora.weights.h5")
     model.load_weights(tmp_path / "lora.weights.h5")
     x = _inputs("dense")
-    np.testing.assert_allclose(_np(model(x)), _np(again(x)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        as_numpy(model(x)), as_numpy(again(x)), rtol=1e-5, atol=1e-5
+    )
