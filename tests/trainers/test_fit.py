@@ -386,3 +386,30 @@ def test_predict_returns_bfloat16_outputs_as_float32() -> None:
     assert out.dtype == np.float32 and out.shape == (5, 3)
     np.testing.assert_array_equal(out, direct)
     np.testing.assert_array_equal(model.predict_on_batch(x), direct)
+
+
+def test_predict_calls_batch_hooks_only_where_a_callback_has_them() -> None:
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    x = np.random.default_rng(1).random((10, 3)).astype("float32")
+    seen: list[tuple[str, int, tuple]] = []
+
+    class Record(keras.callbacks.Callback):
+        def on_predict_batch_begin(self, batch, logs=None):
+            seen.append(("begin", batch, ()))
+
+        def on_predict_batch_end(self, batch, logs=None):
+            seen.append(("end", batch, tuple(logs["outputs"].shape)))
+
+    with_hooks = model.predict(x, batch_size=4, verbose=0, callbacks=[Record()])
+    assert seen == [
+        ("begin", 0, ()),
+        ("end", 0, (4, 2)),
+        ("begin", 1, ()),
+        ("end", 1, (4, 2)),
+        ("begin", 2, ()),
+        ("end", 2, (2, 2)),
+    ]
+    plain = model.predict(x, batch_size=4, verbose=0)
+    direct = model(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(with_hooks, direct, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(plain, direct, rtol=1e-6, atol=1e-6)

@@ -100,6 +100,9 @@ class CallbackList(Callback):
         self._batch_hooks_active = bool(
             self._train_batch_begin or self._train_batch_end
         )
+        self._predict_hooks_active = bool(
+            self._predict_batch_begin or self._predict_batch_end
+        )
 
     def _maybe_refresh(self) -> None:
         # Keras code sometimes edits `callbacks` in place; re-derive the
@@ -108,11 +111,6 @@ class CallbackList(Callback):
             a is not b for a, b in zip(self._snapshot, self.callbacks)
         ):
             self._refresh()
-
-    def _uses_hook(self, hook: str) -> bool:
-        """Whether any callback overrides `hook`; lets a trainer skip building
-        batch logs nobody reads."""
-        return bool(self._dispatch[hook])
 
     def set_params(self, params: dict[str, Any] | None) -> None:
         self.params = params

@@ -76,7 +76,7 @@ def _with_signature_of(fn: Callable[..., Any], generic: Callable[..., Any]) -> A
     if any(p.kind not in plain_kinds or p.name in _GENERATED_NAMES for p in params):
         # *args/**kwargs, or a parameter shadowing a name the generated code
         # uses: checked generically.
-        return functools.wraps(fn)(generic)
+        return generic
     names = [p.name for p in params]
     keyword_only = {p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY}
     parts = list(names)
@@ -125,17 +125,18 @@ def _call_generic(
 ) -> Any:
     # Arguments left at their default are not passed on, so a recorded
     # graph node's config holds what the caller wrote, as before.
+    # Positional as long as no argument before was left out, then keywords.
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
+    positional = True
     for p in params:
         value = values[p.name]
         if p.name in defaults and value is defaults[p.name]:
-            continue
-        if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and not kwargs:
-            if len(args) == params.index(p):
-                args.append(value)
-                continue
-        kwargs[p.name] = value
+            positional = False
+        elif positional and p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
+            args.append(value)
+        else:
+            kwargs[p.name] = value
     return generic(*args, **kwargs)
 
 

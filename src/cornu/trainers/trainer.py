@@ -430,7 +430,7 @@ class Trainer:
         if self._initial_epoch is not None:
             initial_epoch = max(initial_epoch, int(self._initial_epoch))
         # Batches of the first epoch a restored run already trained on (set,
-        # like the epoch, by `on_train_begin`; cleared at `on_epoch_begin`).
+        # like the epoch, by `on_train_begin`); later epochs start at 0.
         resume_step = int(self._initial_step or 0)
         iterator = _EpochIterator(adapter, steps_per_epoch)
         train_step = self.train_step
@@ -578,16 +578,10 @@ class Trainer:
         cbs.on_predict_begin()
         outputs: list[Any] = []
         predict_step = self.predict_step
-        batches = (
-            adapter.epoch() if steps is None else _EpochIterator(adapter, steps).epoch()
-        )
-        # With no batch hook in use, the loop is the step alone.
-        hooks = getattr(cbs, "_uses_hook", None)
-        batch_hooks = hooks is None or (
-            hooks("on_predict_batch_begin") or hooks("on_predict_batch_end")
-        )
+        batches = _EpochIterator(adapter, steps).epoch()
         with torch.inference_mode():
-            if batch_hooks:
+            # With no predict-batch hook in use, the loop is the step alone.
+            if cbs._predict_hooks_active:
                 for step, batch in enumerate(batches):
                     cbs.on_predict_batch_begin(step)
                     out = predict_step(batch)
